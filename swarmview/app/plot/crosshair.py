@@ -1,0 +1,54 @@
+"""A vertical crosshair with a value readout, synced across the plots that share an x axis kind.
+
+Aim users asked for hover synced across charts (#2612): one mouse position shows every curve's value
+at that x in every plot of the same kind, so peers can be compared point by point.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QColor
+
+
+class Crosshair:
+    """Line + label on one plot; ``describe(x)`` returns the HTML rows for the label."""
+
+    def __init__(self, plot: pg.PlotItem, describe: Callable[[float], list[str]]) -> None:
+        self.plot = plot
+        self.describe = describe
+        self.line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(QColor(128, 128, 128), width=1))
+        self.label = pg.TextItem(anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 215), color=QColor(20, 20, 20))
+        self.line.setZValue(50)
+        self.label.setZValue(51)
+        plot.addItem(self.line, ignoreBounds=True)
+        plot.addItem(self.label, ignoreBounds=True)
+        self.hide()
+
+    def hide(self) -> None:
+        self.line.hide()
+        self.label.hide()
+
+    def show_at(self, x: float) -> None:
+        rows = self.describe(x)
+        if not rows:
+            self.hide()
+            return
+        self.line.setPos(x)
+        self.line.show()
+        (x0, x1), (_y0, y1) = self.plot.vb.viewRange()
+        right_half = x > (x0 + x1) / 2
+        self.label.setAnchor((1, 0) if right_half else (0, 0))
+        self.label.setHtml("<br>".join(rows))
+        self.label.setPos(QPointF(x, y1))
+        self.label.show()
+
+
+def value_row(colour: QColor, name: str, x: float, raw: float, smooth: float, smoothing: bool) -> str:
+    """One readout line: a colour swatch, the line's name and its value (raw → smoothed)."""
+    swatch = f"<span style='color:{colour.name()}'>■</span>"
+    value = f"{raw:.6g}" + (f" → {smooth:.6g}" if smoothing and smooth == smooth and smooth != raw else "")
+    return f"{swatch} {html.escape(name)} @ {x:.6g}: <b>{value}</b>"

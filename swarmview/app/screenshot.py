@@ -1,0 +1,56 @@
+"""Render the window offscreen once the run has settled and write PNGs (README images, CI smoke tests).
+
+Waiting is event-driven: the window's ``run_settled`` signal (no task left), with a timeout so a stuck
+job produces a picture of the state reached rather than a hung command.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from swarmview.app.main_window import MainWindow
+
+
+def wait_until_settled(window: MainWindow, timeout_s: float = 120.0) -> bool:
+    """Run the event loop until the window's run has no task left; False on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        session = window.session
+        if session is None or not session.busy():
+            break
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        loop = QEventLoop()
+        window.run_settled.connect(loop.quit)
+        QTimer.singleShot(min(int(remaining * 1000), 250), loop.quit)
+        loop.exec()
+        window.run_settled.disconnect(loop.quit)
+    # let queued set_data/paint events and the artifacts preview land
+    end = time.monotonic() + 0.3
+    while time.monotonic() < end:
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    return True
+
+
+def grab(window: MainWindow, path: str | Path, view: str | None = None) -> Path:
+    """Switch to ``view`` (if given), paint, and save the window as PNG at ``path``."""
+    if view:
+        window.show_view(view)
+    for _ in range(3):
+        QApplication.processEvents()
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(out), "PNG"):
+        raise OSError(f"{out}: could not write the PNG")
+    return out
+
+
+def view_path(path: str | Path, view: str) -> Path:
+    """``shot.png`` + ``timeline`` → ``shot-timeline.png`` (one file per view for ``--view all``)."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}-{view}{p.suffix or '.png'}")

@@ -1,0 +1,220 @@
+"""``swarmview verify PATH``: is this bundle intact, and what would upstream say (VERIFY.md §2, §8, §10).
+
+stdout carries only the report (text, or one JSON document with ``--json``); progress and diagnostics
+go to stderr. Ctrl-C stops hashing between buffers and still prints the partial report (exit 130).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from swarmview.cli.progress import ProgressBar
+from swarmview.core.errors import NotABundleError, SwarmviewError
+from swarmview.core.verify.engine import find_root, verify
+from swarmview.core.verify.report import Report, format_human
+
+NAME = "verify"
+ORDER = 10
+EXIT_USAGE = 2
+EXIT_COULD_NOT_VERIFY = 3
+EXIT_INTERRUPTED = 130
+BATCH_SCHEMA = "swarmview.verify-batch/1"
+BATCH_ORDER = {130: 4, 1: 3, 3: 2, 0: 1}
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        NAME,
+        help="check a bundle against its manifest and say what upstream would say",
+        description="Verify a SwarmTorch run bundle: every listed file hashed, every content file parsed, "
+        "the tree compared with the manifest, and upstream's own verdict emulated. PATH may be the bundle, "
+        "any file inside it, a folder of runs (batch) or an exported archive.",
+    )
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print one JSON document (schema swarmview.verify/1)")
+    p.add_argument("--fast", action="store_true", help="paths, structure and sizes only; no hashing")
+    p.add_argument("--profile", choices=("default", "upstream", "strict"), default=None)
+    p.add_argument("--strict", action="store_true", help="same as --profile strict: warnings are errors")
+    p.add_argument("--verbose", action="store_true", help="also list info findings")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="stop after this much wall-clock time (exit 3)")
+    p.add_argument("--max-parse-bytes", type=int, metavar="N", help="hash but do not parse larger files")
+    p.add_argument("--max-line-bytes", type=int, metavar="N", default=64 << 20, help="longest NDJSON line parsed")
+    p.add_argument("--no-cache", action="store_true", help="do not use cached results (batches)")
+
+
+def _usage(message: str) -> int:
+    print(f"swarmview verify: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _options(args: argparse.Namespace) -> tuple[str, str] | str:
+    """(profile, tier) or a usage error text (§2)."""
+    if args.strict and args.profile not in (None, "strict"):
+        return f"--strict cannot be combined with --profile {args.profile}"
+    profile = "strict" if args.strict else (args.profile or "default")
+    tier = "fast" if args.fast else "full"
+    if profile == "upstream" and tier == "fast":
+        return "--profile upstream needs every hash; it cannot be combined with --fast"
+    if args.timeout is not None and not args.timeout > 0:
+        return "--timeout must be a positive number of seconds"
+    if args.max_parse_bytes is not None and args.max_parse_bytes < 0:
+        return "--max-parse-bytes must not be negative"
+    if args.max_line_bytes is not None and args.max_line_bytes <= 0:
+        return "--max-line-bytes must be positive"
+    return profile, tier
+
+
+@contextmanager
+def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
+    """First Ctrl-C asks the verifier to stop (partial report); a second one interrupts for good."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _drive(path: str, bar: ProgressBar | None, **kwargs: Any) -> Report:
+    gen = verify(path, **kwargs)
+    try:
+        while True:
+            progress = next(gen)
+            if bar is not None:
+                bar.update(progress)
+    except StopIteration as stop:
+        report: Report = stop.value
+        return report
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _emit(doc: dict[str, Any]) -> None:
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace") + b"\n")
+    sys.stdout.flush()
+
+
+def _print_human(report: Report, verbose: bool) -> None:
+    text = format_human(report, verbose)
+    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace") + b"\n")
+    sys.stdout.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    options = _options(args)
+    if isinstance(options, str):
+        return _usage(options)
+    profile, tier = options
+    kwargs: dict[str, Any] = dict(profile=profile, tier=tier, timeout=args.timeout,
+                                  max_parse_bytes=args.max_parse_bytes, max_line_bytes=args.max_line_bytes)
+    path: str = args.path
+    cancel = threading.Event()
+    kwargs["cancel"] = cancel
+    try:
+        from swarmview.core.archive_input import is_archive_path
+    except ImportError:  # pragma: no cover - archive support is part of the package
+        is_archive_path = None  # type: ignore[assignment]
+    with _sigint_sets(cancel):
+        if is_archive_path is not None and os.path.isfile(path) and is_archive_path(Path(path)):
+            return _run_archive(path, args, kwargs)
+        try:
+            find_root(path)
+        except NotABundleError as exc:
+            if os.path.isdir(path):
+                return _run_batch(path, args, kwargs, str(exc))
+            print(f"swarmview verify: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        report = _drive(path, ProgressBar(), **kwargs)
+    _output(report, args)
+    return report.exit_code
+
+
+def _output(report: Report, args: argparse.Namespace) -> None:
+    for err in report.internal_errors:
+        print(f"swarmview verify: internal: {err}", file=sys.stderr)
+    if args.json:
+        _emit(report.to_json())
+    else:
+        _print_human(report, args.verbose)
+
+
+def _run_archive(path: str, args: argparse.Namespace, kwargs: dict[str, Any]) -> int:
+    from swarmview.core.archive_input import ArchiveDamagedError, extract_archive
+
+    try:
+        extracted = extract_archive(Path(path))
+    except ArchiveDamagedError as exc:
+        print(f"swarmview verify: {exc}", file=sys.stderr)
+        return EXIT_COULD_NOT_VERIFY
+    except (NotABundleError, SwarmviewError) as exc:
+        print(f"swarmview verify: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        report = _drive(str(extracted.root), ProgressBar(), extra_findings=extracted.findings,
+                        shown_root=extracted.display_root, **kwargs)
+    finally:
+        extracted.cleanup()
+    doc_report = _with_path(report, path)
+    _output(doc_report, args)
+    return doc_report.exit_code
+
+
+def _with_path(report: Report, path: str) -> Report:
+    from dataclasses import replace
+
+    return replace(report, path=path)
+
+
+def _run_batch(path: str, args: argparse.Namespace, kwargs: dict[str, Any], not_found: str) -> int:
+    """A folder holding bundles below it (§2 "Batches"): one report per run, the worst exit code."""
+    from swarmview.core.bundle import discover_bundles
+
+    errors: list[tuple[str, str]] = []
+    roots = list(discover_bundles(path, errors=errors))
+    for where, message in errors:
+        print(f"swarmview verify: {where}: {message}", file=sys.stderr)
+    if not roots:
+        print(f"swarmview verify: {not_found}; no bundle found below it", file=sys.stderr)
+        return EXIT_USAGE
+    started = time.monotonic()
+    workers = max(1, min(len(roots), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        reports = list(pool.map(lambda r: _drive(str(r), None, workers=1, **kwargs), roots))
+    summary: dict[str, Any] = {"runs": len(reports)}
+    for verdict in ("verified", "verified_with_warnings", "problems", "could_not_verify", "cancelled"):
+        summary[verdict] = sum(1 for r in reports if r.verdict == verdict)
+    summary["bytes_hashed"] = sum(r.bytes_hashed for r in reports)
+    summary["elapsed_s"] = round(time.monotonic() - started, 3)
+    worst = max((r.exit_code for r in reports), key=lambda c: BATCH_ORDER.get(c, 0))
+    if args.json:
+        _emit({"schema": BATCH_SCHEMA, "path": path, "runs": [r.to_json() for r in reports], "summary": summary})
+    else:
+        for r in reports:
+            _print_human(r, args.verbose)
+            print()
+        print(f"{len(reports)} runs: " + ", ".join(f"{summary[k]} {k}" for k in
+                                                   ("verified", "verified_with_warnings", "problems",
+                                                    "could_not_verify", "cancelled") if summary[k]))
+    return worst

@@ -1,0 +1,410 @@
+"""Vectorized acceptance of records already parsed by orjson (the fast path).
+
+orjson is fast but not upstream's reader (VIEWER_ANCHORS §c): it keeps the last of duplicate keys,
+accepts any types, and reads ``-0`` as an integer. The caller only hands us dicts whose re-serialization
+is byte-identical to the line (which rules out duplicate keys, whitespace, odd escapes and number
+spellings); here we check, a column at a time with set/numpy operations, what re-serialization cannot
+prove: exact keys in declaration order, value types and ranges, ids (hex, length, non-zero), sorted
+attribute keys, scalar non-null attribute values. Rows failing any check are *rejected* and go to the
+strict decoder, which names the exact upstream error. Accepted rows become numpy columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+import orjson
+
+from swarmview.core.ids import id_error
+
+__all__ = ["KEYS", "FileState", "Interner", "Prepared", "merge_prepared", "prepare", "shape_ok"]
+
+SPAN_KEYS = ("schema_version", "trace_id", "span_id", "parent_span_id", "name", "start_unix_nanos",
+             "end_unix_nanos", "attrs")  # fmt: skip
+EVENT_KEYS = ("schema_version", "ts_unix_nanos", "trace_id", "span_id", "name", "attrs")
+METRIC_KEYS = ("schema_version", "ts_unix_nanos", "trace_id", "span_id", "name", "value", "unit", "attrs")
+KEYS: dict[str, tuple[str, ...]] = {"spans": SPAN_KEYS, "events": EVENT_KEYS, "metrics": METRIC_KEYS}
+
+U64_MAX = (1 << 64) - 1
+U32_MAX = (1 << 32) - 1
+_NONE = type(None)
+_ZERO16 = "0" * 16
+
+
+class Interner:
+    """String → int code, shared by every chunk of one file."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.values: list[str] = []
+
+    def add(self, s: str) -> int:
+        c = self.codes.get(s)
+        if c is None:
+            c = self.codes[s] = len(self.values)
+            self.values.append(s)
+        return c
+
+    def encode(self, col: tuple[str, ...] | list[str]) -> tuple[np.ndarray, list[str]]:
+        """Codes for ``col`` (new strings appended), and the strings first seen in this call."""
+        codes = list(map(self.codes.get, col))
+        new: list[str] = []
+        if None in codes:
+            for i, c in enumerate(codes):
+                if c is None:
+                    s = col[i]
+                    if s not in self.codes:
+                        new.append(s)
+                    codes[i] = self.add(s)
+        return np.array(codes, np.int32), new
+
+
+@dataclass
+class Prepared:
+    """Accepted rows of one batch: columns, attribute texts, and what was noticed about them."""
+
+    lines: np.ndarray  # int64, 1-based
+    cols: dict[str, np.ndarray]
+    texts: list[bytes]  # compact attrs text per row
+    overrides: dict[int, dict[str, Any]] = field(default_factory=dict)  # local row → attrs with NaN
+    notes: list[tuple[str, int, str]] = field(default_factory=list)  # (code, line, detail)
+    noncanonical: list[tuple[int, str]] = field(default_factory=list)  # (line, what)
+    new_keys: set[str] = field(default_factory=set)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+@dataclass
+class FileState:
+    """Interning tables and seen-sets of one file."""
+
+    traces: Interner = field(default_factory=Interner)
+    names: Interner = field(default_factory=Interner)
+    units: Interner = field(default_factory=Interner)
+    upper_traces: set[str] = field(default_factory=set)
+    attr_keys: set[str] = field(default_factory=set)
+    key_tuples: dict[tuple[str, ...], bool] = field(default_factory=dict)  # tuple → acceptable
+
+
+def _types(col: Any) -> set[type]:
+    return set(map(type, col))
+
+
+def _mask(n: int, idx: list[int]) -> np.ndarray:
+    m = np.zeros(n, bool)
+    if idx:
+        m[idx] = True
+    return m
+
+
+def _u_column(col: tuple[Any, ...], optional: bool, maximum: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Unsigned integers: (values with None → 0, present mask or None, bad mask)."""
+    n = len(col)
+    ts = _types(col)
+    present = None
+    if optional and _NONE in ts:
+        present = np.fromiter((v is not None for v in col), bool, n)
+        col = tuple(0 if v is None else v for v in col)
+        ts.discard(_NONE)
+    if ts <= {int}:
+        try:
+            arr = np.array(col, np.uint64)
+            if maximum == U64_MAX or n == 0 or int(arr.max()) <= maximum:
+                return arr, present, np.zeros(n, bool)
+        except OverflowError:
+            pass
+    bad = [i for i, v in enumerate(col) if type(v) is not int or not 0 <= v <= maximum]
+    arr = np.array([0 if i else v for v, i in zip(col, _mask(n, bad), strict=True)], np.uint64)
+    return arr, present, _mask(n, bad)
+
+
+def _span_ids(col: tuple[Any, ...], optional: bool, allow_zero: bool) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """16-hex-digit ids → uint64 (None → 0 when optional); bad mask (invalid, or zero unless
+    ``allow_zero``: rows the strict decoder already reported, F-09); uppercase rows."""
+    n = len(col)
+    ts = _types(col)
+    nulls = None
+    if optional and _NONE in ts:
+        nulls = np.fromiter((v is None for v in col), bool, n)
+        col = tuple(_ZERO16 if v is None else v for v in col)
+        ts.discard(_NONE)
+    if ts == {str}:
+        s = "".join(col)
+        if s.isascii() and len(s) == 16 * n:
+            try:
+                raw = bytes.fromhex(s)
+            except ValueError:
+                raw = b""
+            if len(raw) == 8 * n:
+                arr = np.frombuffer(raw, ">u8").astype(np.uint64)
+                zero = arr == 0 if not allow_zero else np.zeros(n, bool)
+                if nulls is not None:
+                    zero &= ~nulls
+                upper = [i for i, v in enumerate(col) if v != v.lower()] if any(c in s for c in "ABCDEF") else []
+                return arr, zero, upper
+    vals = np.zeros(n, np.uint64)
+    bad = np.zeros(n, bool)
+    upper: list[int] = []
+    for i, v in enumerate(col):
+        if nulls is not None and nulls[i]:
+            continue
+        err = id_error(v, 8) if type(v) is str else "not a string"
+        if err is not None and not (allow_zero and err == "all-zero id is invalid"):
+            bad[i] = True
+            continue
+        vals[i] = int(v, 16)
+        if v != v.lower():
+            upper.append(i)
+    return vals, bad, upper
+
+
+def _trace_ids(col: tuple[Any, ...], st: FileState, allow_zero: bool) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    n = len(col)
+    if _types(col) != {str}:
+        col = tuple(v if type(v) is str else "" for v in col)  # "" fails id_error below
+    codes = list(map(st.traces.codes.get, col))
+    bad = np.zeros(n, bool)
+    if None in codes:
+        for i, c in enumerate(codes):
+            if c is None:
+                v = col[i]
+                err = id_error(v, 16) if type(v) is str else "not a string"
+                if err is not None and not (allow_zero and err == "all-zero id is invalid"):
+                    bad[i] = True
+                    codes[i] = 0
+                    continue
+                low = v.lower()
+                c = st.traces.codes.get(low)
+                if c is None:
+                    c = st.traces.add(low)
+                if low != v:
+                    st.upper_traces.add(v)
+                    st.traces.codes[v] = c
+                codes[i] = c
+    upper = [i for i, v in enumerate(col) if v in st.upper_traces] if st.upper_traces else []
+    return np.array(codes, np.int32), bad, upper
+
+
+def _str_column(col: tuple[Any, ...], optional: bool) -> np.ndarray | None:
+    ts = _types(col)
+    ok = {str, _NONE} if optional else {str}
+    if ts <= ok:
+        return None
+    return np.fromiter((not (type(v) is str or (optional and v is None)) for v in col), bool, len(col))
+
+
+def _attr_check(col: tuple[Any, ...], st: FileState, nan_ok: np.ndarray | None) -> tuple[np.ndarray, list[bytes], dict[int, dict[str, Any]], set[str]]:
+    """Attribute maps: (bad mask, compact texts, NaN overrides, keys first seen)."""
+    n = len(col)
+    bad = np.zeros(n, bool)
+    if _types(col) != {dict}:
+        for i, a in enumerate(col):
+            if type(a) is not dict:
+                bad[i] = True
+    new_keys: set[str] = set()
+    tuples = set(map(tuple, (a for a, b in zip(col, bad, strict=True) if not b))) if bad.any() else set(map(tuple, col))
+    unsorted: set[tuple[str, ...]] = set()
+    for t in tuples:
+        ok = st.key_tuples.get(t)
+        if ok is None:
+            ok = list(t) == sorted(t)
+            st.key_tuples[t] = ok
+            new_keys.update(k for k in t if k not in st.attr_keys)
+        if not ok:
+            unsorted.add(t)
+    texts = [orjson.dumps(a) if not b else b"{}" for a, b in zip(col, bad, strict=True)]
+    overrides: dict[int, dict[str, Any]] = {}
+    blob = b",".join(texts)
+    if unsorted:
+        for i, a in enumerate(col):
+            if not bad[i] and tuple(a) in unsorted and (nan_ok is None or not nan_ok[i]):
+                bad[i] = True
+    if b":null" in blob or b":{" in blob or b":[" in blob:
+        for i, a in enumerate(col):
+            if bad[i] or (b":null" not in texts[i] and b":{" not in texts[i] and b":[" not in texts[i]):
+                continue
+            vals = a.values()
+            if any(v is None or type(v) in (dict, list) for v in vals):
+                bad[i] = True
+            elif nan_ok is not None and nan_ok[i] and any(type(v) is float and v != v for v in vals):
+                overrides[i] = a
+    return bad, texts, overrides, new_keys
+
+
+def _shape_bad(ds: list[Any], keys: tuple[str, ...]) -> np.ndarray | None:
+    if _types(ds) == {dict} and set(map(tuple, ds)) == {keys}:
+        return None
+    return np.fromiter((type(d) is not dict or tuple(d) != keys for d in ds), bool, len(ds))
+
+
+def shape_ok(kind: str, ds: list[Any]) -> bool:
+    """Every element is a dict with exactly the record's keys in declaration order."""
+    return _shape_bad(ds, KEYS[kind]) is None
+
+
+def prepare(
+    kind: str, ds: list[Any], lines: np.ndarray, st: FileState, nan_ok: np.ndarray | None = None
+) -> tuple[Prepared, list[int]]:
+    """Accept what can be accepted of ``ds`` (parsed lines ``lines``); return it and the rejected indices.
+
+    ``nan_ok`` marks rows produced by the strict decoder in lenient mode, whose NaN values (read from
+    ``null``) are legitimate (F-08); for orjson rows a ``null`` is a rejection (the decoder reports it).
+    """
+    keys = KEYS[kind]
+    idx = np.arange(len(ds))
+    rejected: list[int] = []
+    bad = _shape_bad(ds, keys)
+    while True:
+        if bad is not None and bad.any():
+            rejected.extend(idx[bad].tolist())
+            keep = ~bad
+            idx = idx[keep]
+            ds = [d for d, k in zip(ds, keep, strict=True) if k]
+            lines = lines[keep]
+            if nan_ok is not None:
+                nan_ok = nan_ok[keep]
+        result = _try_prepare(kind, ds, lines, st, nan_ok)
+        if isinstance(result, Prepared):
+            rejected.sort()
+            return result, rejected
+        bad = result
+
+
+def _try_prepare(
+    kind: str, ds: list[Any], lines: np.ndarray, st: FileState, nan_ok: np.ndarray | None
+) -> Prepared | np.ndarray:
+    """Columns for ``ds``, or the mask of rows to reject (then nothing is interned for them... except
+    trace ids, which are only interned when valid, so retrying is harmless)."""
+    n = len(ds)
+    keys = KEYS[kind]
+    if n == 0:
+        return Prepared(lines, {}, [])
+    cols = dict(zip(keys, zip(*map(itemgetter(*keys), ds), strict=True), strict=True))
+    bad = np.zeros(n, bool)
+    sv, _, b = _u_column(cols["schema_version"], False, U32_MAX)
+    bad |= b
+    trusted = nan_ok is not None
+    trace, b, upper_t = _trace_ids(cols["trace_id"], st, trusted)
+    bad |= b
+    out: dict[str, np.ndarray] = {"trace": trace}
+    upper: list[int] = list(upper_t)
+    if kind == "spans":
+        sid, b, up = _span_ids(cols["span_id"], False, trusted)
+        bad |= b
+        upper += up
+        pid, b, up = _span_ids(cols["parent_span_id"], True, trusted)
+        bad |= b
+        upper += up
+        start, _, b = _u_column(cols["start_unix_nanos"], False, U64_MAX)
+        bad |= b
+        end, present, b = _u_column(cols["end_unix_nanos"], True, U64_MAX)
+        bad |= b
+        out.update(span_id=sid, parent_id=pid, start=start, end=end,
+                   has_end=np.ones(n, bool) if present is None else present)  # fmt: skip
+    else:
+        ts, _, b = _u_column(cols["ts_unix_nanos"], False, U64_MAX)
+        bad |= b
+        sid, b, up = _span_ids(cols["span_id"], True, trusted)
+        bad |= b
+        upper += up
+        out.update(ts=ts, span_id=sid)
+    b = _str_column(cols["name"], False)
+    if b is not None:
+        bad |= b
+    if kind == "metrics":
+        vals = cols["value"]
+        vt = _types(vals)
+        if not vt <= {float, int}:
+            bad |= np.fromiter((type(v) not in (float, int) for v in vals), bool, n)
+        b = _str_column(cols["unit"], True)
+        if b is not None:
+            bad |= b
+    abad, texts, overrides, new_keys = _attr_check(cols["attrs"], st, nan_ok)
+    bad |= abad
+    if bad.any():
+        return bad
+    # --- every row is acceptable: intern strings, convert, note bounds and oddities ---
+    notes: list[tuple[str, int, str]] = []
+    name_codes, new_names = st.names.encode(cols["name"])
+    out["name"] = name_codes
+    if kind == "metrics":
+        vals = cols["value"]
+        out["value"] = np.array([float(v) for v in vals] if int in _types(vals) else vals, np.float64)
+        units = cols["unit"]
+        before = len(st.units.values)
+        if _NONE in _types(units):
+            ucodes = np.array([-1 if u is None else st.units.add(u) for u in units], np.int32)
+        else:
+            ucodes, _ = st.units.encode(units)
+        new_units = st.units.values[before:]
+        out["unit"] = ucodes
+        for u in new_units:
+            if len(u.encode()) > 64:
+                for i in np.flatnonzero(ucodes == st.units.codes[u]):
+                    notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]), f"unit is {len(u.encode())} bytes (upstream writer limit 64)"))
+    for nm in new_names:
+        ln = len(nm.encode())
+        if ln > 256:
+            for i in np.flatnonzero(name_codes == st.names.codes[nm]):
+                notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]), f"name is {ln} bytes (upstream writer limit 256)"))
+    if int(sv.min()) != 1 or int(sv.max()) != 1:
+        for i in np.flatnonzero(sv != 1):
+            notes.append(("UNSUPPORTED_SCHEMA_VERSION", int(lines[i]), f"schema_version {int(sv[i])} is not supported (expected 1); read as version 1"))
+    _attr_bounds(cols["attrs"], texts, lines, new_keys, notes)
+    st.attr_keys |= new_keys
+    noncanonical = [(int(lines[i]), "uppercase id") for i in sorted(set(upper))]
+    return Prepared(lines, out, texts, overrides, notes, noncanonical, new_keys)
+
+
+def _attr_bounds(col: tuple[dict[str, Any], ...], texts: list[bytes], lines: np.ndarray, new_keys: set[str],
+                 notes: list[tuple[str, int, str]]) -> None:  # fmt: skip
+    """§4.5 bounds (attribute count 64, key 128 bytes, string value 1024 bytes), checked only on rows
+    whose text is long enough to break one (upstream's reader checks none, F-30)."""
+    long_keys = {k for k in new_keys if len(k.encode()) > 128}
+    lens = np.fromiter(map(len, texts), np.int64, len(texts))
+    cand = np.flatnonzero(lens > 64 * 6) if not long_keys else np.arange(len(texts))
+    for i in cand.tolist():
+        a = col[i]
+        if len(a) > 64:
+            notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]), f"attribute count {len(a)} exceeds the upstream writer limit 64"))
+        for k, v in a.items():
+            kb = len(k.encode())
+            if kb > 128:
+                notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]), f"attribute key {k[:40]!r}… is {kb} bytes (upstream writer limit 128)"))
+            if type(v) is str and len(v) > 256:
+                vb = len(v.encode())
+                if vb > 1024:
+                    notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]), f"attribute {k!r} string value is {vb} bytes (upstream writer limit 1024)"))
+
+
+def merge_prepared(parts: list[Prepared]) -> Prepared:
+    """Interleave batches by line number (fast rows and strict-decoder rows of one block)."""
+    parts = [p for p in parts if len(p)]
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return Prepared(np.zeros(0, np.int64), {}, [])
+    lines = np.concatenate([p.lines for p in parts])
+    order = np.argsort(lines, kind="stable")
+    cols = {k: np.concatenate([p.cols[k] for p in parts])[order] for k in parts[0].cols}
+    texts_all = [t for p in parts for t in p.texts]
+    texts = [texts_all[i] for i in order.tolist()]
+    inv = np.empty_like(order)
+    inv[order] = np.arange(len(order))
+    overrides: dict[int, dict[str, Any]] = {}
+    base = 0
+    for p in parts:
+        for i, o in p.overrides.items():
+            overrides[int(inv[base + i])] = o
+        base += len(p)
+    return Prepared(
+        lines[order], cols, texts, overrides,
+        [n for p in parts for n in p.notes], [n for p in parts for n in p.noncanonical],
+        set().union(*(p.new_keys for p in parts)),
+    )  # fmt: skip

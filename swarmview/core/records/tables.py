@@ -1,0 +1,181 @@
+"""Immutable columnar tables for spans, events and metrics (ARCHITECTURE "Loading").
+
+Numbers and ids live in numpy arrays (span ids as uint64 of their 16 hex digits, 0 = none since an
+all-zero id is invalid upstream), strings are interned (codes into a list), and every row keeps the
+1-based ``line`` of ``file:line`` it came from. Attributes stay compact: one bytes blob of compact JSON
+objects joined by ``,`` plus row offsets, decoded on demand (a 1M-span run would otherwise hold
+millions of small dicts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+
+__all__ = ["AttrColumn", "AttrValue", "EventTable", "MetricTable", "SpanTable", "empty_table", "span_hex"]
+
+AttrValue = str | bool | int | float
+
+
+class AttrColumn:
+    """Per-row attribute maps, kept as compact JSON text and decoded lazily.
+
+    ``blob`` is ``{..},{..},…`` (one object per row, upstream's compact text), ``starts[i]`` the offset
+    of row ``i`` (``starts[n]`` = ``len(blob) + 1``). Rows whose values cannot be JSON text (NaN read
+    from ``null``, F-08) are kept in ``overrides``. Values come back typed as upstream reads them:
+    ``str``, ``bool``, ``int`` (I64, or U64 above 2**63-1) and ``float`` (F64).
+    """
+
+    __slots__ = ("_blob", "_keys", "_overrides", "_starts")
+
+    def __init__(
+        self, blob: bytes, starts: np.ndarray, overrides: dict[int, dict[str, AttrValue]], keys: list[str]
+    ) -> None:
+        self._blob = blob
+        self._starts = starts
+        self._overrides = overrides
+        self._keys = keys
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def get(self, i: int) -> dict[str, AttrValue]:
+        """Row ``i``'s attributes (a fresh dict, keys in file order)."""
+        if i < 0:
+            i += len(self)
+        o = self._overrides.get(i)
+        if o is not None:
+            return dict(o)
+        a, b = int(self._starts[i]), int(self._starts[i + 1]) - 1
+        return orjson.loads(self._blob[a:b])
+
+    def keys(self) -> list[str]:
+        """Every attribute key used by any row, sorted by UTF-8 bytes (= code points)."""
+        return list(self._keys)
+
+    def all(self) -> list[dict[str, AttrValue]]:
+        """Every row's attributes in one decode (bulk consumers: series, exports)."""
+        rows: list[dict[str, AttrValue]] = orjson.loads(b"[" + self._blob + b"]") if len(self) else []
+        for i, o in self._overrides.items():
+            rows[i] = dict(o)
+        return rows
+
+    def column(self, key: str) -> list[AttrValue | None]:
+        """The value of ``key`` in every row (None where absent)."""
+        return [a.get(key) for a in self.all()]
+
+    def text(self, i: int) -> bytes:
+        """Row ``i``'s attributes as upstream's compact JSON (NaN written as ``null`` like upstream)."""
+        a, b = int(self._starts[i]), int(self._starts[i + 1]) - 1
+        return self._blob[a:b]
+
+    @property
+    def nbytes(self) -> int:
+        return len(self._blob) + self._starts.nbytes
+
+    @staticmethod
+    def empty() -> AttrColumn:
+        return AttrColumn(b"", np.zeros(1, np.int64), {}, [])
+
+
+def span_hex(value: int | np.integer[Any]) -> str:
+    """A span id column value back to upstream's 16 lowercase hex digits ("" for 0 = none)."""
+    v = int(value)
+    return "" if v == 0 else f"{v:016x}"
+
+
+@dataclass(frozen=True, eq=False)
+class SpanTable:
+    """``spans.ndjson`` in file order. ``end`` is 0 where ``has_end`` is False (unfinished span)."""
+
+    trace: np.ndarray  # int32 codes into trace_ids
+    trace_ids: list[str]  # lowercase hex
+    span_id: np.ndarray  # uint64
+    parent_id: np.ndarray  # uint64, 0 = no parent
+    name: np.ndarray  # int32 codes into names
+    names: list[str]
+    start: np.ndarray  # uint64 ns since epoch
+    end: np.ndarray  # uint64
+    has_end: np.ndarray  # bool
+    line: np.ndarray  # int32, 1-based
+    attrs: AttrColumn
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def name_of(self, i: int) -> str:
+        return self.names[int(self.name[i])]
+
+    def trace_of(self, i: int) -> str:
+        return self.trace_ids[int(self.trace[i])]
+
+
+@dataclass(frozen=True, eq=False)
+class EventTable:
+    """``events.ndjson`` in file order; ``span_id`` 0 = none."""
+
+    ts: np.ndarray  # uint64
+    trace: np.ndarray  # int32
+    trace_ids: list[str]
+    span_id: np.ndarray  # uint64
+    name: np.ndarray  # int32
+    names: list[str]
+    line: np.ndarray  # int32
+    attrs: AttrColumn
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def name_of(self, i: int) -> str:
+        return self.names[int(self.name[i])]
+
+    def trace_of(self, i: int) -> str:
+        return self.trace_ids[int(self.trace[i])]
+
+
+@dataclass(frozen=True, eq=False)
+class MetricTable:
+    """``metrics.ndjson`` in file order; ``value`` NaN where the file has ``null`` (F-08); ``unit`` -1 = none."""
+
+    ts: np.ndarray  # uint64
+    trace: np.ndarray  # int32
+    trace_ids: list[str]
+    span_id: np.ndarray  # uint64
+    name: np.ndarray  # int32
+    names: list[str]
+    value: np.ndarray  # float64
+    unit: np.ndarray  # int32, -1 = none
+    units: list[str]
+    line: np.ndarray  # int32
+    attrs: AttrColumn
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def name_of(self, i: int) -> str:
+        return self.names[int(self.name[i])]
+
+    def unit_of(self, i: int) -> str | None:
+        u = int(self.unit[i])
+        return None if u < 0 else self.units[u]
+
+    def trace_of(self, i: int) -> str:
+        return self.trace_ids[int(self.trace[i])]
+
+
+Table = SpanTable | EventTable | MetricTable
+
+
+def empty_table(kind: str) -> Table:
+    """A table with no rows (absent or unreadable file)."""
+    u64, i32 = np.zeros(0, np.uint64), np.zeros(0, np.int32)
+    if kind == "spans":
+        return SpanTable(i32, [], u64, u64, i32, [], u64, u64, np.zeros(0, bool), i32, AttrColumn.empty())
+    if kind == "events":
+        return EventTable(u64, i32, [], u64, i32, [], i32, AttrColumn.empty())
+    if kind == "metrics":
+        return MetricTable(u64, i32, [], u64, i32, [], np.zeros(0, np.float64), i32, [], i32, AttrColumn.empty())
+    raise ValueError(f"unknown record kind {kind!r}")

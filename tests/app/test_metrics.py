@@ -1,0 +1,177 @@
+"""Metrics view on the real ``rich`` fixture: grouping, smoothing, pyramids, log-y, bus links."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QImage
+
+from swarmview.app.plot.curves import DecimatedCurve, prepare_curve, segments
+from swarmview.app.selection import SelectionBus
+from swarmview.core.lod import MinMaxPyramid, tensorboard_ema
+from tests.app.heavy_views_data import ensure_series_module, rich_bundle
+
+pytestmark = [
+    pytest.mark.qt_log_level_fail("WARNING"),
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+
+@pytest.fixture
+def view(qtbot, tmp_path):
+    ensure_series_module()
+    from swarmview.app.views.metrics import MetricsView
+
+    bus = SelectionBus()
+    v = MetricsView(bus)
+    qtbot.addWidget(v)
+    v.resize(1300, 850)
+    bundle = rich_bundle(tmp_path)
+    v.set_data(bundle, MetricsView.prepare(bundle))
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def render(widget) -> QImage:
+    image = QImage(widget.size(), QImage.Format.Format_ARGB32)
+    image.fill(0)
+    widget.render(image)
+    return image
+
+
+def test_groups_from_rich(view) -> None:
+    groups = view.prepared.groups
+    assert sum(len(g.lines) for g in groups) == 23  # VERIFY.md §11: 23 series
+    by_title = {g.title: g for g in groups}
+    assert len(by_title["train/loss"].lines) == 4  # one plot, one line per peer
+    assert sorted(line.name for line in by_title["train/loss"].lines) == ["peer-0", "peer-1", "peer-2", "peer-3"]
+    assert by_title["train/loss"].lines[0].x_kind == "step"
+    assert by_title["swarm/throughput [samples/s]"].lines[0].x_kind == "time"
+    assert sum(1 for g in groups if g.title == "debug/edge_values") == 9  # `i` is not a grouping key
+    assert len(view.plots) == 6  # the first six plots are shown
+    render(view)
+
+
+def test_selecting_a_series_emits_and_filters(view, qtbot) -> None:
+    item = view.list.item(1)
+    with qtbot.waitSignal(view.bus.series_selected, timeout=1000) as blocker:
+        view.list.setCurrentItem(item)
+    group = view.prepared.groups[1]
+    assert blocker.args == [group.lines[0].key]
+    view.search.setText("edge")
+    hidden = [view.list.item(i).isHidden() for i in range(view.list.count())]
+    assert sum(not h for h in hidden) == 9
+
+
+def test_series_selected_from_bus_shows_its_plot(view) -> None:
+    view.list.clearSelection()
+    target = view.prepared.groups[-1]
+    view.bus.series_selected.emit(target.lines[0].key)
+    assert any(g is target for _p, g, _c, _x in view.plots)
+
+
+def test_overlay_and_log_y(view) -> None:
+    view.layout_mode.setCurrentIndex(1)
+    assert len(view.plots) == 1
+    assert len(view.plots[0][2]) == sum(len(g.lines) for g in view.selected_groups())
+    view.log_y.setChecked(True)
+    render(view)
+    for curve, _line in view.plots[0][2]:
+        ys = curve.smooth_item.yData
+        if ys is not None and ys.size:
+            assert np.all(np.isnan(ys) | np.isfinite(ys))
+
+
+def test_smoothing_slider_recomputes(view, qtbot) -> None:
+    line = view.prepared.groups[0].lines[0]
+    before = view.curve_data[line.key].smooth.copy()
+    view.slider.setValue(0)
+    view._resmooth()
+    after = view.curve_data[line.key].smooth
+    assert np.array_equal(after, line.curve.y)  # weight 0: the raw series
+    assert not np.array_equal(before, after)
+
+
+def test_time_range_links_time_and_step_plots(view) -> None:
+    origin = view.prepared.origin
+    throughput = next(g for g in view.prepared.groups if g.title.startswith("swarm/throughput"))
+    t = throughput.lines[0].ts
+    t0, t1 = int(t[5]), int(t[10])
+    view.bus.time_range_selected.emit(t0, t1)
+    for plot, group, curves, _x in view.plots:
+        (x0, x1), _ = plot.vb.viewRange()
+        if group is throughput:
+            assert x0 == pytest.approx((t0 - origin) / 1e9) and x1 == pytest.approx((t1 - origin) / 1e9)
+        elif group is not None and group.title == "train/loss":
+            full = curves[0][0].x_extent()
+            assert x1 - x0 < full[1] - full[0]  # narrowed to the steps logged in the range
+    view.bus.time_range_selected.emit(None, None)
+    plot = next(p for p, g, _c, _x in view.plots if g is throughput)
+    (x0, x1), _ = plot.vb.viewRange()
+    assert x0 <= throughput.lines[0].x_time.min()
+
+
+def test_crosshair_reads_values(view) -> None:
+    plot, group, curves, cross = view.plots[0]
+    x = float(curves[0][0].x[10])
+    cross.show_at(x)
+    assert cross.label.isVisible()
+    hit = curves[0][0].nearest(x)
+    assert hit[1] == curves[0][1].curve.y[10]
+    scene_pos = plot.vb.mapViewToScene(QPointF(x, 1.0))
+    view._on_mouse((scene_pos,))
+    assert cross.line.isVisible()
+
+
+def test_tensorboard_ema_matches_reference() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=500).cumsum()
+    y[[3, 40]] = [np.nan, np.inf]
+    for w in (0.0, 0.3, 0.6, 0.95, 0.999):
+        ref, last, n = [], 0.0, 0
+        for v in y:
+            if not np.isfinite(v):
+                ref.append(v)
+                continue
+            last = last * w + (1 - w) * v
+            n += 1
+            ref.append(last / (1 - w**n))
+        got = tensorboard_ema(y, w)
+        f = np.isfinite(ref)
+        assert np.allclose(got[f], np.array(ref)[f], rtol=1e-9, atol=1e-9)
+        assert np.array_equal(np.isnan(got), np.isnan(ref))
+    flat = np.full(10, 2.5)
+    assert np.array_equal(tensorboard_ema(flat, 0.6), flat)  # TensorBoard #786
+
+
+def test_pyramid_keeps_extremes() -> None:
+    rng = np.random.default_rng(4)
+    y = rng.normal(size=100_003)
+    y[777] = 50.0
+    y[1234] = np.nan
+    x = np.arange(y.size, dtype=np.float64)
+    pyr = MinMaxPyramid.build(y)
+    xs, ys = pyr.reduce(x, y, 0, y.size, 2000)
+    assert xs.size <= 4 * 2000
+    assert np.nanmax(ys) == 50.0 and np.nanmin(ys) == np.nanmin(y)
+    xs, ys = pyr.reduce(x, y, 100, 400, 2000)
+    assert np.array_equal(ys, y[100:400], equal_nan=True)  # zoomed in: raw points
+
+
+def test_curve_segments_restart_and_nonfinite(qtbot) -> None:
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    x = np.array([0, 1, 2, 3, 1, 2, 3], dtype=np.float64)
+    y = np.array([1.0, np.nan, 3.0, np.inf, 2.0, 2.5, -np.inf])
+    assert segments(x) == [(0, 4), (4, 7)]
+    data = prepare_curve(y, tensorboard_ema(y, 0.6))
+    assert data.nonfinite.tolist() == [1, 3, 6]
+    assert data.marker_y.tolist() == [1.0, 3.0, 2.5]
+    curve = DecimatedCurve(widget.getPlotItem(), x, data, pg.mkColor("b"), "s")
+    curve.refresh(-1, 4, 500, log_y=False)
+    xs = curve.smooth_item.xData
+    assert np.isnan(xs).sum() >= 1  # the restart is a gap, not a line back in time
+    assert curve.marker_item is not None

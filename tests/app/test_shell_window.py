@@ -1,0 +1,210 @@
+"""The shell: opening runs, menus, settings, drag and drop, file-open events, shortcuts, threads."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFileOpenEvent
+from PySide6.QtWidgets import QApplication
+
+from swarmview.app.application import APP_ID, FileOpenFilter, configure_application
+from swarmview.app.settings import Settings
+from swarmview.app.views import VIEW_NAMES
+from swarmview.app.views.base import PlaceholderView, RunView
+from tests.app.conftest import OFFSCREEN_NOISE, open_and_settle, slow_bundle
+from tests.helpers import snapshot_tree
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)]
+
+
+def test_application_identity(qapp) -> None:
+    configure_application(qapp)
+    assert qapp.desktopFileName() == APP_ID
+    assert qapp.organizationName() == "swarmview"
+    assert qapp.applicationName() == "SwarmView"
+    assert qapp.style().name().lower() == "fusion"
+    assert not qapp.windowIcon().isNull()
+
+
+def test_window_has_eight_tabs_and_a_details_dock(window) -> None:
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [
+        "Overview", "Integrity", "Graph", "Timeline", "Metrics", "Events", "Datasets", "Artifacts"]
+    assert list(window.views) == list(VIEW_NAMES)
+    for view in window.views.values():
+        assert isinstance(view, RunView)
+    assert window.details_dock.widget() is window.details
+    # our own views are real, not placeholders
+    for name in ("overview", "integrity", "events", "datasets", "artifacts"):
+        assert not isinstance(window.views[name], PlaceholderView)
+
+
+def test_missing_view_module_becomes_placeholder(monkeypatch, qtbot) -> None:
+    import swarmview.app.views as views
+
+    real = views.importlib.import_module
+
+    def fake(name: str, *a, **k):
+        if name.endswith(".graph"):
+            raise ImportError("no graph here")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(views.importlib, "import_module", fake)
+    slots = {s.name: s for s in views.view_slots()}
+    assert slots["graph"].cls is None and "not installed" in slots["graph"].reason
+    from swarmview.app.main_window import MainWindow
+
+    w = MainWindow(Settings())
+    qtbot.addWidget(w)
+    assert isinstance(w.views["graph"], PlaceholderView)
+    w.close()
+
+
+def test_open_rich_verifies_and_remembers_recent(qtbot, window, rich_copy) -> None:
+    open_and_settle(qtbot, window, rich_copy)
+    assert window.banner.state == "verified_with_warnings"  # VERIFY.md §13: STORED_HASH_MISMATCH
+    assert window.banner.headline.text().startswith("Verified with warnings")
+    assert window.windowTitle().startswith("rich")
+    assert window.settings.recent_runs()[0] == str(rich_copy)
+    assert window.session is not None and window.session.root == rich_copy
+
+
+def test_open_file_inside_bundle_finds_root(qtbot, window, rich_copy) -> None:
+    open_and_settle(qtbot, window, rich_copy / "artifacts" / "notes.md")
+    assert window.session.root == rich_copy
+
+
+def test_not_a_bundle_shows_a_clear_message(qtbot, window, tmp_path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    open_and_settle(qtbot, window, empty)
+    assert window.banner.state == "error"
+    assert window.banner.headline.text() == "Not a SwarmTorch run"
+    assert "not a bundle" in window.banner.detail.text()
+
+
+def test_opening_never_writes_into_the_bundle(qtbot, window, rich_copy) -> None:
+    before = snapshot_tree(rich_copy)
+    open_and_settle(qtbot, window, rich_copy)
+    for name in window.views:
+        window.show_view(name)
+        qtbot.wait(5)
+    window.reload()
+    with qtbot.waitSignal(window.run_settled, timeout=60_000):
+        pass
+    assert snapshot_tree(rich_copy) == before
+
+
+def test_settings_persist_geometry_and_recent(qtbot, rich_copy) -> None:
+    from swarmview.app.main_window import MainWindow
+
+    w = MainWindow(Settings())
+    qtbot.addWidget(w)
+    w.resize(1000, 700)
+    w.show()
+    open_and_settle(qtbot, w, rich_copy)
+    w.show_view("events")
+    w.close()
+    again = MainWindow(Settings())
+    qtbot.addWidget(again)
+    assert again.current_view_name() == "events"
+    assert again.settings.recent_runs() == [str(rich_copy)]
+    actions = [a.text() for a in again.recent_menu.actions()]
+    assert str(rich_copy) in actions
+    again.close()
+
+
+def test_settings_use_the_temporary_folder(_private_settings) -> None:
+    s = Settings()
+    assert s.qsettings.fileName().startswith(str(_private_settings))
+
+
+def test_drop_a_run_json_opens_its_run(qtbot, window, rich_copy) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(rich_copy / "run.json"))])
+    enter = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.run_settled, timeout=60_000):
+        window.dropEvent(drop)
+    assert window.session.root == rich_copy
+
+
+def test_file_open_events_are_queued_until_a_window_exists(qapp, qtbot, window, rich_copy) -> None:
+    file_filter = FileOpenFilter()
+    qapp.installEventFilter(file_filter)
+    try:
+        QApplication.sendEvent(qapp, QFileOpenEvent(str(rich_copy / "run.json")))
+        assert file_filter.pending == [str(rich_copy / "run.json")]
+        with qtbot.waitSignal(window.run_settled, timeout=60_000):
+            file_filter.set_handler(window.open_paths)
+        assert file_filter.pending == []
+        assert window.session.root == rich_copy
+    finally:
+        qapp.removeEventFilter(file_filter)
+
+
+def test_view_shortcuts_and_overlay(qtbot, window) -> None:
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.current_view_name() == "graph"
+    window.show_shortcuts()
+    assert window.overlay.isVisible()
+    text = window.overlay.label.text()
+    for expected in ("Open Run Folder", "Reload", "Ctrl+1", "Keyboard Shortcuts", "Details Panel"):
+        assert expected in text
+    qtbot.keyClick(window.overlay, Qt.Key.Key_Escape)
+    assert not window.overlay.isVisible()
+
+
+def test_close_during_verification_leaves_no_thread(qtbot, tmp_path) -> None:
+    """Closing while verifying cancels and joins every worker (and the verifier's own threads)."""
+    from swarmview.app.main_window import MainWindow
+
+    big = slow_bundle(tmp_path)
+    before = set(threading.enumerate())
+    w = MainWindow(Settings())
+    qtbot.addWidget(w)
+    w.show()
+    w.open_path(str(big))
+    qtbot.waitUntil(lambda: w.session is not None and w.session.verifying(), timeout=10_000)
+    w.close()
+    assert w.pool.active_thread_count() == 0
+    qtbot.waitUntil(lambda: set(threading.enumerate()) <= before, timeout=5_000)
+
+
+def test_cancel_verification_says_cancelled(qtbot, window, tmp_path) -> None:
+    big = slow_bundle(tmp_path)
+    window.open_path(str(big))
+    qtbot.waitUntil(lambda: window.session.verifying(), timeout=10_000)
+    assert window.banner.cancel_button.isVisible()
+    with qtbot.waitSignal(window.session.verified, timeout=30_000):
+        window.banner.cancel_button.click()
+    assert window.banner.state == "cancelled"
+    assert "cancelled" in window.banner.headline.text().lower()
+
+
+def test_verify_again_restarts(qtbot, window, rich_copy) -> None:
+    open_and_settle(qtbot, window, rich_copy)
+    with qtbot.waitSignal(window.session.verified, timeout=60_000):
+        window.banner.reverify_button.click()
+    assert window.banner.state == "verified_with_warnings"
+
+
+def test_event_queue_stays_responsive_while_verifying(qtbot, window, tmp_path) -> None:
+    """The GUI thread never blocks on hashing: a timer keeps firing while 1 GiB is verified."""
+    big = slow_bundle(tmp_path, gib=1)
+    ticks: list[int] = []
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    open_and_settle(qtbot, window, big)
+    timer.stop()
+    assert len(ticks) >= 10
+    assert window.banner.state == "problems"  # the fake digest of big.bin
