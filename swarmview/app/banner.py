@@ -224,9 +224,13 @@ class VerificationBanner(QFrame):
     @staticmethod
     def _detail_line(data: dict[str, Any]) -> str:
         counts = data.get("counts") or {}
-        parts = [f"{counts.get('files_ok', 0)} of {counts.get('files_listed', 0)} listed files intact"]
-        if counts.get("files_unlisted"):
-            parts.append(f"{counts['files_unlisted']} not in the manifest")
+        codes = {f.get("code") for f in data.get("findings") or []}
+        if not counts.get("files_listed") and codes & {"MANIFEST_MISSING", "MANIFEST_INVALID"}:
+            parts = [f"No usable manifest: {counts.get('files_unlisted', 0)} files on disk could not be checked"]
+        else:
+            parts = [f"{counts.get('files_ok', 0)} of {counts.get('files_listed', 0)} listed files intact"]
+            if counts.get("files_unlisted"):
+                parts.append(f"{counts['files_unlisted']} not in the manifest")
         first = next((f for f in data.get("findings") or [] if f.get("severity") in ("error", "unverified")), None)
         if first is None:
             first = next((f for f in data.get("findings") or [] if f.get("severity") == "warning"), None)

@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
         session.verify_failed.connect(self._on_verify_failed)
         session.prepared.connect(self._on_prepared)
         session.prepare_failed.connect(self._on_prepare_failed)
-        session.idle.connect(self.run_settled)
+        session.idle.connect(self._on_idle)
         session.start()
 
     def reload(self) -> None:
@@ -291,6 +291,16 @@ class MainWindow(QMainWindow):
             return
         self.banner.show_message("Not a SwarmTorch run", message)
         self.statusBar().showMessage(message)
+
+    def _on_idle(self) -> None:
+        if not self._current():
+            return
+        counts = getattr(self.bundle, "counts", None) or {}
+        if counts:
+            self.statusBar().showMessage(
+                f"{counts.get('spans', 0):,} spans, {counts.get('events', 0):,} events, "
+                f"{counts.get('metrics', 0):,} metric points, {counts.get('nodes', 0):,} graph nodes", 10000)
+        self.run_settled.emit()
 
     def _on_loaded(self, bundle: Any) -> None:
         if not self._current():

@@ -49,7 +49,8 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     "small": Scale(epochs=3, steps_per_epoch=40, metric_steps=120, coordinator_points=40, step_ns=250 * MS),
-    "large": Scale(epochs=25, steps_per_epoch=2500, metric_steps=800_000, coordinator_points=200_000, step_ns=40 * MS),
+    # 1,003,072 spans; 10,011,700 metric points (peer-3 stops 2% early).
+    "large": Scale(epochs=25, steps_per_epoch=2520, metric_steps=805_000, coordinator_points=200_000, step_ns=40 * MS),
 }
 
 

@@ -185,7 +185,7 @@ def test_cli_demo_random_run_id(tmp_path: Path) -> None:
     """Without ``--run-id`` a fresh random id is used each time (subprocess: the real entry point)."""
     outs = [
         subprocess.run([sys.executable, "-m", "swarmview", "demo", str(tmp_path)], capture_output=True, text=True,
-                       check=True).stdout.strip()  # fmt: skip
+                       check=True).stdout.strip()
         for _ in range(2)
     ]
     assert outs[0] != outs[1]

@@ -312,8 +312,8 @@ def test_rich_snapshot_mismatch_finding() -> None:
     """F-02: the mismatch is a warning naming pair_seq and upstream's text; no divergence report then."""
     found = _findings("rich_snapshot_mismatch")
     assert found["SNAPSHOT_PAIR_MISMATCH"] == [
-        "registry.json/lineage.json do not match snapshot_pair_commit.json (pair_seq 10): snapshot pair hash "
-        "mismatch; replaying from NDJSON updates; upstream ignores the snapshots and replays the update logs"
+        "registry.json/lineage.json do not match snapshot_pair_commit.json (pair_seq 10); upstream ignores the "
+        "snapshots and replays the update logs"
     ]
     assert "SNAPSHOT_LOG_DIVERGENCE" not in found
 
@@ -406,3 +406,18 @@ def test_registry_entries_use_canonical_helpers_b089_b090(name: str) -> None:
         assert entry["schema_hash_v0"] == hashes.schema_hash_v0(entry.get("schema"))
         parts = (entry["source_fingerprint_v0"], entry["schema_hash_v0"], entry["recipe_hash_v0"])
         assert entry["fingerprint_v0"] == hashes.dataset_fingerprint_v0(*parts)
+
+
+def test_marker_schema_version_finding() -> None:
+    """B-128 seen by swarmview: an unsupported marker version is a SNAPSHOT_PAIR_MISMATCH naming the reason."""
+    files = dataset_files("rich")
+    reason = dataops.marker_mismatch_reason({**files.marker, "schema_version": 2}, b"", b"")  # type: ignore[dict-item]
+    changed = dataops.DatasetFiles(
+        files.registry_snapshot, files.lineage_snapshot, files.registry_log, files.lineage_log,
+        files.materializations, files.marker, reason,
+    )  # fmt: skip
+    (found,) = [f for f in dataops.dataset_findings(changed) if f.code == "SNAPSHOT_PAIR_MISMATCH"]
+    assert found.message == (
+        "datasets/snapshot_pair_commit.json: unsupported snapshot_pair_commit schema_version: 2; upstream ignores "
+        "the snapshots and replays the update logs"
+    )

@@ -264,6 +264,11 @@ def test_float_drift_is_explained_by_upstream_parsing(vec: dict[str, Any]) -> No
     else:
         assert {f.found for f in mismatch} == {wg["loader_node_def_hash"], wg["loader_op_hash"]}
         assert all("float param read back differently" in f.message for f in mismatch)
+        exact_node = decode_as(text, "GraphV1", "exact")["nodes"][0]
+        up_node = decode_as(text, "GraphV1", "upstream")["nodes"][0]
+        cause, typing = graph.explain_stored_hash(exact_node, up_node, wg["node_def_hash"])
+        assert cause == "float"
+        assert set(typing) == {fp["param"] for fp in vec["float_params"] if fp["differs"]}
 
 
 def test_node_id_not_key_derived_and_duplicates() -> None:

@@ -316,3 +316,13 @@ def test_manifest_read_through_io() -> None:
     text = '{"schema_version":1,"run_id":"' + T1 + '","hash_algo":"sha256","hash_algo":"sha256","entries":[]}'
     assert _message(text, MANIFEST_V1, "io") == "duplicate field `hash_algo` at line 1 column 97"
     assert _message(text, MANIFEST_V1, "slice") == "duplicate field `hash_algo` at line 1 column 96"
+
+
+def test_short_unicode_escape_differs_between_readers() -> None:
+    """read.rs: the slice reader checks that 4 bytes remain before a \\u escape (EOF error), the io
+    reader reads them one by one and names the first non-hex byte (`invalid escape`)."""
+    text = '{"schema_version":1,"graph_id":"\\u12"'  # torn: only 3 bytes after \\u
+    assert _message(text, GRAPH_V1) == f"EOF while parsing a string at line 1 column {len(text)}"
+    assert _message(text, GRAPH_V1, "io") == f"invalid escape at line 1 column {len(text)}"
+    whole = text + "}"  # 4 bytes remain: both readers name the quote
+    assert _message(whole, GRAPH_V1) == _message(whole, GRAPH_V1, "io") == f"invalid escape at line 1 column {len(text)}"

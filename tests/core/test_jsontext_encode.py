@@ -156,3 +156,15 @@ def test_attr_value_types_and_ranges() -> None:
         dumps_compact({"x": None}, Map(ATTR_VALUE))
     with pytest.raises(EncodeError):
         dumps_compact({"schema_version": 1.5}, GRAPH_V1)
+
+
+def test_custom_auth_mode_pretty_layout() -> None:
+    """AuthModeMarker::Custom is written as a one-key object, indented like any object (§9.1)."""
+    registry = {"schema_version": 1, "datasets": [{"asset_key": "a", "fingerprint_v0": "f", "source_fingerprint_v0": "s",
+                "schema_hash_v0": "h", "recipe_hash_v0": "r", "trust": "untrusted",
+                "source": {"uri": "u", "content_type": "c", "auth_mode": {"custom": "tok"}, "etag_or_version": None}}]}
+    out = dumps_pretty(registry, DATASET_REGISTRY_V1).decode()
+    expected = json.loads(json.dumps(registry))
+    del expected["datasets"][0]["source"]["etag_or_version"]
+    assert out == json.dumps(expected, indent=2)
+    assert decode(out, DATASET_REGISTRY_V1)["datasets"][0]["source"]["auth_mode"] == {"custom": "tok"}

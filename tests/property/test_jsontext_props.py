@@ -38,6 +38,7 @@ def _only_json_errors(data: bytes) -> None:
 @SETTINGS
 @given(st.binary(max_size=200))
 def test_random_bytes_raise_only_json_error(data: bytes) -> None:
+    """Arbitrary bytes (BOMs, invalid UTF-8, control characters, B-021/B-025) only ever raise JsonError."""
     _only_json_errors(data)
 
 
@@ -54,6 +55,7 @@ _KEYS = st.sampled_from(["schema_version", "trace_id", "span_id", "name", "attrs
 @SETTINGS
 @given(st.dictionaries(_KEYS, _JSON, max_size=8), st.sampled_from([None, 2]), st.integers(0, 3))
 def test_random_json_texts_raise_only_json_error(value: dict[str, object], indent: int | None, cut: int) -> None:
+    """Well-formed JSON of the wrong shape, and torn copies of it, only raise JsonError (B-018…B-028)."""
     text = json.dumps(value, indent=indent, ensure_ascii=bool(cut % 2)).encode()
     _only_json_errors(text)
     _only_json_errors(text[: len(text) * cut // 4])  # torn copies
@@ -62,6 +64,7 @@ def test_random_json_texts_raise_only_json_error(value: dict[str, object], inden
 @SETTINGS
 @given(st.integers(1, 400), st.sampled_from(["[", '{"a":', '{"x":[', '{"attrs":{"k":']), st.booleans())
 def test_random_nesting_never_overflows(depth: int, opener: str, closed: bool) -> None:
+    """B-024: any nesting depth ends in a value or a JsonError, never a RecursionError."""
     closers = {"[": "]", '{"a":': "}", '{"x":[': "]}", '{"attrs":{"k":': "}}"}
     text = opener * depth + ("1" + closers[opener] * depth if closed else "")
     _only_json_errors(text.encode())
@@ -111,6 +114,7 @@ def _same(a: object, b: object) -> bool:
 @SETTINGS
 @given(_SPANS)
 def test_span_encode_decode_identity(span: dict[str, object]) -> None:
+    """B-010/B-011/B-027: a written span reads back to the same record and the same bytes."""
     text = dumps_compact(span, SPAN_RECORD)
     back = decode(text, SPAN_RECORD)
     assert dumps_compact(back, SPAN_RECORD) == text
@@ -121,6 +125,7 @@ def test_span_encode_decode_identity(span: dict[str, object]) -> None:
 @SETTINGS
 @given(_NODES)
 def test_node_encode_decode_identity_pretty_and_compact(node: dict[str, object]) -> None:
+    """B-009/B-012/B-015/B-028: nodes with nested params survive both printers and the reader."""
     for dump in (dumps_compact, dumps_pretty):
         text = dump(node, NODE_V1)
         back = decode(text, NODE_V1)
@@ -131,6 +136,7 @@ def test_node_encode_decode_identity_pretty_and_compact(node: dict[str, object])
 @SETTINGS
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_float_text_round_trips(x: float) -> None:
+    """B-013: the zmij text of any finite double reads back (with float()) to that double."""
     assert float(format_f64(x)) == x
     assert decode(format_f64(x), Vec(ATTR_VALUE).inner) == x
 
@@ -138,6 +144,7 @@ def test_float_text_round_trips(x: float) -> None:
 @SETTINGS
 @given(st.from_regex(r"\A-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,25})?([eE][+-]?[0-9]{1,12})?[,\]} ]?\Z"))
 def test_number_fast_path_matches_transcription(text: str) -> None:
+    """B-029: the regex fast path and the byte-by-byte transcription of de.rs agree on every number."""
     data = text.encode()
     try:
         fast = ("ok", repr(scan_number(data, 0)))

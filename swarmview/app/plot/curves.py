@@ -1,8 +1,9 @@
 """Metric curves that stay fast at 10 M points: pyramids when zoomed out, raw points when zoomed in.
 
 pyqtgraph re-reduces all visible samples on every view change (180 ms per frame at 10 M points), so
-each curve hands it at most ~2 points per pixel read from a precomputed min/max pyramid, with its own
-downsampling off. The raw series is drawn faint behind the smoothed one; non-finite points are gaps
+each curve hands it at most ~2 real points per pixel picked from a precomputed min/max pyramid
+(core.records.pyramid: per-bucket argmin/argmax over the point index, so one pyramid serves every x
+mode and every restart segment), with pyqtgraph's own downsampling off. The raw series is drawn faint behind the smoothed one; non-finite points are gaps
 marked with a red cross at the last finite value (or the next one), never silently dropped.
 """
 
@@ -15,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
-from swarmview.core.lod import MinMaxPyramid
+from swarmview.core.records.pyramid import MinMaxPyramid, minmax_pyramid
 
 POINTS_PER_PIXEL = 2
 MAX_MARKERS = 5_000
@@ -36,6 +37,7 @@ class CurveData:
 
 
 def prepare_curve(y: np.ndarray, smooth: np.ndarray) -> CurveData:
+    """Pyramids of the raw and smoothed values and the non-finite markers (runs in a worker)."""
     y = np.asarray(y, dtype=np.float64)
     finite = np.isfinite(y)
     y_draw = np.where(finite, y, np.nan)
@@ -48,7 +50,43 @@ def prepare_curve(y: np.ndarray, smooth: np.ndarray) -> CurveData:
         src = np.where(prev[bad] >= 0, prev[bad], nxt[bad])
         marker_y = np.where(src < y.shape[0], y[np.minimum(src, y.shape[0] - 1)], 0.0)
     s_draw = np.where(np.isfinite(smooth), smooth, np.nan)
-    return CurveData(y, y_draw, smooth, s_draw, MinMaxPyramid.build(y_draw), MinMaxPyramid.build(s_draw), bad, marker_y)
+    index = np.arange(y.shape[0], dtype=np.int64)
+    return CurveData(y, y_draw, smooth, s_draw, minmax_pyramid(index, y_draw), minmax_pyramid(index, s_draw),
+                     bad, marker_y)
+
+
+def reduce_indices(p: MinMaxPyramid, i0: int, i1: int, max_points: int) -> np.ndarray:
+    """Indexes of the points to draw for ``[i0, i1)``: all of them when few, else each bucket's argmin and
+    argmax from the level giving at most ``max_points / 2`` buckets, raw scans for partial edge buckets
+    (the index-range twin of ``core.records.pyramid.decimate_for_view``, usable per restart segment)."""
+    n = i1 - i0
+    if n <= max_points or not p.levels:
+        return np.arange(i0, i1, dtype=np.int64)
+    k = 1
+    while k < len(p.levels) and n / (1 << k) > max_points / 2:
+        k += 1
+    size = 1 << k
+    full0, full1 = -(-i0 // size), i1 // size
+    lo, hi = p.levels[k - 1]
+    parts = [_edge(p.y, i0, min(i1, full0 * size))]
+    if full1 > full0:
+        inner = np.stack([lo[full0:full1], hi[full0:full1]], axis=1)
+        inner.sort(axis=1)
+        parts.append(inner.ravel())
+    parts.append(_edge(p.y, max(i0, full1 * size), i1))
+    flat = np.concatenate(parts)
+    if flat.size > 1:
+        flat = flat[np.concatenate(([True], np.diff(flat) != 0))]
+    return flat
+
+
+def _edge(y: np.ndarray, a: int, b: int) -> np.ndarray:
+    if b <= a:
+        return np.zeros(0, dtype=np.int64)
+    seg = y[a:b]
+    if np.all(np.isnan(seg)):
+        return np.array([a], dtype=np.int64)
+    return np.sort(np.array([a + int(np.nanargmin(seg)), a + int(np.nanargmax(seg))], dtype=np.int64))
 
 
 def segments(x: np.ndarray) -> list[tuple[int, int]]:
@@ -114,7 +152,8 @@ class DecimatedCurve:
         xs: list[np.ndarray] = []
         ys: list[np.ndarray] = []
         for lo, hi in ranges:
-            rx, ry = pyramid.reduce(self.x, y, lo, hi, max_points)
+            idx = reduce_indices(pyramid, lo, hi, max_points)
+            rx, ry = self.x[idx], y[idx]
             if xs:  # a NaN between segments: restarts are drawn apart, never joined
                 xs.append(np.array([np.nan]))
                 ys.append(np.array([np.nan]))

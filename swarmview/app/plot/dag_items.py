@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-NODE_W = 200.0
-NODE_H = 50.0
-X_SCALE = 240.0
-Y_SCALE = 120.0
+NODE_W = 220.0
+NODE_H = 62.0
+X_SCALE = 260.0
+Y_SCALE = 125.0
 UNSAFE_RED = QColor(200, 30, 30)
 
 #: op kinds in §7.3 order, with their legend colours (colour-blind friendly Okabe–Ito tints)
@@ -65,7 +65,7 @@ class NodeItem(QGraphicsItem):
         self.setZValue(2)
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-NODE_W / 2 - 4, -NODE_H / 2 - 12, NODE_W + 8, NODE_H + 18)
+        return QRectF(-NODE_W / 2 - 6, -NODE_H / 2 - 6, NODE_W + 12, NODE_H + 12)
 
     def box(self) -> QRectF:
         return QRectF(-NODE_W / 2, -NODE_H / 2, NODE_W, NODE_H)
@@ -96,21 +96,21 @@ class NodeItem(QGraphicsItem):
         painter.setFont(font)
         fm = QFontMetrics(font)
         painter.setPen(QColor(20, 20, 20))
-        text_rect = self.box().adjusted(8, 4, -8, -NODE_H / 2)
+        text_rect = QRectF(-NODE_W / 2 + 8, -NODE_H / 2 + 3, NODE_W - 16, 19)
         painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
                          fm.elidedText(self.key, Qt.TextElideMode.ElideMiddle, int(text_rect.width())))
         font.setBold(False)
         painter.setFont(font)
         painter.setPen(QColor(60, 60, 60))
-        painter.drawText(self.box().adjusted(8, NODE_H / 2 - 2, -8, -4),
+        painter.drawText(QRectF(-NODE_W / 2 + 8, -NODE_H / 2 + 21, NODE_W - 16, 17),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), f"{self.kind}:{self.op_type}")
         badges = []
         if self.unsafe:
             badges.append(("UNSAFE", UNSAFE_RED))
-        if self.untrusted_inputs:
+        if self.untrusted_inputs:  # inputs untrusted or absent from the registry
             badges.append((f"⚠ {self.untrusted_inputs} untrusted input{'s' if self.untrusted_inputs > 1 else ''}",
                            QColor(190, 110, 0)))
-        x = NODE_W / 2 - 4
+        x = -NODE_W / 2 + 8  # badges on the third row, inside the box (edges arrive at its top)
         small = QFont(font)
         small.setPointSizeF(max(font.pointSizeF() * 0.8, 6.5))
         small.setBold(True)
@@ -118,13 +118,13 @@ class NodeItem(QGraphicsItem):
         sfm = QFontMetrics(small)
         for text, colour in badges:
             w = sfm.horizontalAdvance(text) + 10
-            rect = QRectF(x - w, -NODE_H / 2 - 10, w, 16)
+            rect = QRectF(x, NODE_H / 2 - 20, w, 16)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
             painter.drawRoundedRect(rect, 7, 7)
             painter.setPen(QColor(255, 255, 255))
             painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
-            x -= w + 4
+            x += w + 4
 
 
 class EdgeItem(QGraphicsPathItem):

@@ -77,7 +77,8 @@ def damage_text(sources: Iterable[str], damaged: Mapping[str, str]) -> str:
     hits = [f"{p} ({damaged[p]})" for p in sources if p in damaged]
     if not hits:
         return ""
-    return "Shown from damaged file" + ("s " if len(hits) > 1 else " ") + ", ".join(hits) + ": may be incomplete or wrong."
+    return ("Damaged source" + ("s: " if len(hits) > 1 else ": ") + ", ".join(hits)
+            + ". What this view shows from it may be incomplete or wrong.")
 
 
 class DamageNotice(QLabel):

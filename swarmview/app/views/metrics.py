@@ -36,7 +36,7 @@ from swarmview.app.plot.crosshair import Crosshair, value_row
 from swarmview.app.plot.curves import CurveData, DecimatedCurve, prepare_curve
 from swarmview.app.selection import SelectionBus
 from swarmview.app.views.base import DamageNotice, RunView, damaged_files
-from swarmview.core.lod import tensorboard_ema
+from swarmview.core.records.ema import ema_segments
 
 DEFAULT_SMOOTHING = 0.6
 GROUP_KEYS = ("swarmtorch.peer_id", "swarmtorch.node_key")
@@ -58,6 +58,7 @@ class Line:
     x_time: np.ndarray  # seconds since the run start
     ts: np.ndarray  # uint64 timestamps (ns), to map a time range onto steps
     curve: CurveData
+    segments: np.ndarray  # restart offsets of the series' own x (smoothing runs per segment)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ def _series_key(series: Any) -> str:
 
 
 def _line_name(series: Any) -> str:
+    label = getattr(series, "group_label", None)
+    if isinstance(label, str) and label:
+        return label.split("=", 1)[1] if label.count("=") == 1 else label
     attrs = getattr(series, "attrs", {}) or {}
     values = [str(attrs[k]) for k in GROUP_KEYS if k in attrs]
     return " ".join(values) if values else str(series.label)
@@ -121,8 +125,9 @@ def build_groups(bundle: Any, smoothing: float = DEFAULT_SMOOTHING) -> MetricsPr
             x_own = np.asarray(s.x, dtype=np.float64)
             if s.x_kind == "time":
                 x_own = x_time
+            segs = np.asarray(getattr(s, "segments", np.zeros(1, np.int64)), dtype=np.int64)
             lines.append(Line(_series_key(s), _line_name(s), str(s.x_kind), x_own, x_time, ts,
-                              prepare_curve(y, tensorboard_ema(y, smoothing))))
+                              prepare_curve(y, ema_segments(y, segs, smoothing)), segs))
         first = members[0]
         attrs = {k: v for k, v in (getattr(first, "attrs", {}) or {}).items() if k not in GROUP_KEYS}
         attrs_text = ", ".join(f"{k}={v!r}" for k, v in sorted(attrs.items()))
@@ -432,7 +437,7 @@ class MetricsView(RunView):
             for line in lines:
                 if gen != self._smooth_gen:
                     return
-                out[line.key] = prepare_curve(line.curve.y, tensorboard_ema(line.curve.y, weight))
+                out[line.key] = prepare_curve(line.curve.y, ema_segments(line.curve.y, line.segments, weight))
             self._smoothed.emit(gen, out)
 
         if sum(int(line.curve.y.shape[0]) for line in lines) < 200_000:

@@ -113,7 +113,7 @@ def _value_label(parent: QWidget) -> QLabel:
 class OverviewView(RunView):
     view_name = "overview"
     title = "Overview"
-    source_files = ("run.json", "manifest.json")
+    source_files = ("run.json",)
 
     def __init__(self, bus: SelectionBus, parent: QWidget | None = None) -> None:
         super().__init__(bus, parent)
@@ -183,7 +183,12 @@ class OverviewView(RunView):
             self.warnings_table.resizeColumnToContents(column)
 
     def set_report(self, report: Any | None) -> None:
-        self.notice.show_damage(self.source_files, damaged_files(report))
+        damaged = damaged_files(report)
+        self.notice.show_damage(self.source_files, damaged)
+        if "manifest.json" in damaged:  # nothing shown comes from it, but nothing is protected either
+            extra = f"⚠ manifest.json: {damaged['manifest.json']}. Nothing in this run is protected against changes."
+            self.notice.setText(f"{self.notice.text()}\n{extra}" if self.notice.text() else extra)
+            self.notice.show()
 
     def clear(self) -> None:
         for label in (*self.fields.values(), *self.counts.values()):

@@ -348,10 +348,13 @@ def dataset_findings(
     out.extend(_schema_version_findings(files))
     if files.marker_reason is not None:
         seq = (files.marker or {}).get("pair_seq")
+        if files.marker_reason == SNAPSHOT_HASH_MISMATCH:
+            what = f"registry.json/lineage.json do not match snapshot_pair_commit.json (pair_seq {seq})"
+        else:
+            what = f"{MARKER_PATH}: {files.marker_reason}"
         out.append(finding(
             "SNAPSHOT_PAIR_MISMATCH", MARKER_PATH,
-            f"registry.json/lineage.json do not match snapshot_pair_commit.json (pair_seq {seq}): "
-            f"{files.marker_reason}; upstream ignores the snapshots and replays the update logs",
+            f"{what}; upstream ignores the snapshots and replays the update logs",
         ))  # fmt: skip
     elif files.logs_present:
         out.extend(_divergence_findings(files))

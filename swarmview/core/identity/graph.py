@@ -236,32 +236,43 @@ def _alternatives(exact: Any, upstream: Any) -> list[tuple[Any, str | None]]:
     return [(upstream, None)]
 
 
-def _slots(exact: Any, upstream: Any, path: str, out: list[tuple[str, list[tuple[Any, str | None]]]]) -> None:
+_Path = tuple[str | int, ...]
+_Slot = tuple[_Path, list[tuple[Any, str | None]]]
+
+
+def _slots(exact: Any, upstream: Any, path: _Path, out: list[_Slot]) -> None:
+    """Every param leaf whose writer-side value JSON cannot pin down, with its alternatives."""
     if isinstance(upstream, dict) and isinstance(exact, dict):
         for k in upstream:
-            _slots(exact.get(k), upstream[k], f"{path}/{k}", out)
+            _slots(exact.get(k), upstream[k], (*path, k), out)
     elif isinstance(upstream, list) and isinstance(exact, list) and len(exact) == len(upstream):
         for i, (e, u) in enumerate(zip(exact, upstream, strict=True)):
-            _slots(e, u, f"{path}/{i}", out)
+            _slots(e, u, (*path, i), out)
     else:
         alts = _alternatives(exact, upstream)
         if len(alts) > 1:
             out.append((path, alts))
 
 
-def _rebuild(value: Any, path: str, chosen: Mapping[str, Any]) -> Any:
+def _rebuild(value: Any, path: _Path, chosen: Mapping[_Path, Any]) -> Any:
     if path in chosen:
         return chosen[path]
     if isinstance(value, dict):
-        return {k: _rebuild(v, f"{path}/{k}", chosen) for k, v in value.items()}
+        return {k: _rebuild(v, (*path, k), chosen) for k, v in value.items()}
     if isinstance(value, list):
-        return [_rebuild(v, f"{path}/{i}", chosen) for i, v in enumerate(value)]
+        return [_rebuild(v, (*path, i), chosen) for i, v in enumerate(value)]
     return value
 
 
-def _typings(
-    slots: Sequence[tuple[str, list[tuple[Any, str | None]]]],
-) -> Iterator[dict[str, tuple[Any, str | None]]]:
+def _path_text(path: _Path) -> str:
+    """``lr``, ``optimizer.momentum``, ``lrs[0]`` (the spelling of the float vectors)."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _typings(slots: Sequence[_Slot]) -> Iterator[dict[_Path, tuple[Any, str | None]]]:
     """Candidate typings: first "every slot of one kind switched" (a writer that held all its ints as U64),
     then fewest changes first, at most ``MAX_TYPING_CANDIDATES`` in all."""
     count = 0
@@ -291,22 +302,22 @@ CAUSE_TEXT = {
 def explain_stored_hash(
     node_exact: Mapping[str, Any], node_upstream: Mapping[str, Any], stored: str, field: str = "node_def_hash"
 ) -> tuple[str, dict[str, Any]]:
-    """Why ``stored`` differs from what the loader computes: (cause key, {param path: value written}).
+    """Why ``stored`` differs from what the loader computes: (cause key, {param path text: value written}).
 
     Tries the writer-side typings JSON cannot show (U64, NaN/±inf written as null, the correctly
     rounded double) and keeps the first whose hash equals ``stored``; ``"unknown"`` otherwise.
     """
     func = hashes.node_def_hash if field == "node_def_hash" else hashes.op_hash
-    slots: list[tuple[str, list[tuple[Any, str | None]]]] = []
-    _slots(node_exact.get("params") or {}, node_upstream.get("params") or {}, "", slots)
+    slots: list[_Slot] = []
+    _slots(node_exact.get("params") or {}, node_upstream.get("params") or {}, (), slots)
     params = node_upstream.get("params") or {}
     for choice in _typings(slots):
         candidate = dict(node_upstream)
-        candidate["params"] = _rebuild(params, "", {p: v for p, (v, _) in choice.items()})
+        candidate["params"] = _rebuild(params, (), {p: v for p, (v, _) in choice.items()})
         if func(candidate) == stored:
             causes = [c for _, c in choice.values() if c]
             cause = max(set(causes), key=("float", "u64", "nonfinite").index) if causes else "unknown"
-            return cause, {p.lstrip("/"): v for p, (v, _) in choice.items()}
+            return cause, {_path_text(p): v for p, (v, _) in choice.items()}
     for code_ref in ("", hashes.DEFAULT_CODE_REF):
         if (
             code_ref != (node_upstream.get("code_ref") or "")

@@ -15,7 +15,6 @@ an error, and each fixing site catches it and stamps it (see :meth:`_Parser.fix`
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from typing import Any, Literal
@@ -664,7 +663,3 @@ def decode(
         raise parser.err_peek("trailing characters")
     return value
 
-
-def is_nan(x: Any) -> bool:
-    """NaN test that accepts any value (lenient reads put NaN where upstream wrote ``null``)."""
-    return isinstance(x, float) and math.isnan(x)

@@ -8,7 +8,6 @@ floats become ``null``, and map keys are sorted by UTF-8 bytes (code point order
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -263,7 +262,3 @@ def dumps_pretty(value: Any, schema: Schema) -> bytes:
     w.value(value, schema, 0)
     return "".join(w.out).encode("utf-8")
 
-
-def is_finite_number(x: Any) -> bool:
-    """True for ints and finite floats: what survives a write/read cycle unchanged."""
-    return isinstance(x, int) or (isinstance(x, float) and math.isfinite(x))

@@ -118,7 +118,7 @@ def span_lines(
     pre = f'{{"schema_version":1,"trace_id":"{trace}","span_id":'
     name_text = records.json_str(name)
     if var_attr is None:
-        post = f'}}\n'
+        post = '}\n'
         return "".join([
             f'{pre}{s},"parent_span_id":{p},"name":{name_text},"start_unix_nanos":{a},"end_unix_nanos":{e},'
             f'"attrs":{head}{post}'
