@@ -8,10 +8,12 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
-from swarmview.app.plot.curves import DecimatedCurve, prepare_curve, segments
+from swarmview.app.plot.curves import DecimatedCurve, prepare_curve, reduce_indices, segments
 from swarmview.app.selection import SelectionBus
-from swarmview.core.lod import MinMaxPyramid, tensorboard_ema
-from tests.app.heavy_views_data import ensure_series_module, rich_bundle
+from swarmview.app.views.metrics import MetricsView
+from swarmview.core.records.ema import ema, ema_segments
+from swarmview.core.records.pyramid import minmax_pyramid
+from tests.app.heavy_views_data import rich_bundle
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
@@ -21,9 +23,6 @@ pytestmark = [
 
 @pytest.fixture
 def view(qtbot, tmp_path):
-    ensure_series_module()
-    from swarmview.app.views.metrics import MetricsView
-
     bus = SelectionBus()
     v = MetricsView(bus)
     qtbot.addWidget(v)
@@ -126,39 +125,28 @@ def test_crosshair_reads_values(view) -> None:
     assert cross.line.isVisible()
 
 
-def test_tensorboard_ema_matches_reference() -> None:
-    rng = np.random.default_rng(3)
-    y = rng.normal(size=500).cumsum()
-    y[[3, 40]] = [np.nan, np.inf]
-    for w in (0.0, 0.3, 0.6, 0.95, 0.999):
-        ref, last, n = [], 0.0, 0
-        for v in y:
-            if not np.isfinite(v):
-                ref.append(v)
-                continue
-            last = last * w + (1 - w) * v
-            n += 1
-            ref.append(last / (1 - w**n))
-        got = tensorboard_ema(y, w)
-        f = np.isfinite(ref)
-        assert np.allclose(got[f], np.array(ref)[f], rtol=1e-9, atol=1e-9)
-        assert np.array_equal(np.isnan(got), np.isnan(ref))
-    flat = np.full(10, 2.5)
-    assert np.array_equal(tensorboard_ema(flat, 0.6), flat)  # TensorBoard #786
+def test_smoothing_is_tensorboard_ema_per_segment(view) -> None:
+    """The drawn smooth line is the records EMA of the full-resolution series (default 0.6)."""
+    for group in view.prepared.groups:
+        for line in group.lines:
+            assert np.array_equal(line.curve.smooth, ema_segments(line.curve.y, line.segments, 0.6), equal_nan=True)
 
 
-def test_pyramid_keeps_extremes() -> None:
+def test_pyramid_reduction_keeps_extremes_and_real_points() -> None:
     rng = np.random.default_rng(4)
     y = rng.normal(size=100_003)
     y[777] = 50.0
     y[1234] = np.nan
-    x = np.arange(y.size, dtype=np.float64)
-    pyr = MinMaxPyramid.build(y)
-    xs, ys = pyr.reduce(x, y, 0, y.size, 2000)
-    assert xs.size <= 4 * 2000
-    assert np.nanmax(ys) == 50.0 and np.nanmin(ys) == np.nanmin(y)
-    xs, ys = pyr.reduce(x, y, 100, 400, 2000)
-    assert np.array_equal(ys, y[100:400], equal_nan=True)  # zoomed in: raw points
+    p = minmax_pyramid(np.arange(y.size), y)
+    idx = reduce_indices(p, 0, y.size, 2000)
+    assert idx.size <= 2000 + 4
+    assert np.all(np.diff(idx) > 0)
+    assert np.nanmax(y[idx]) == 50.0 and np.nanmin(y[idx]) == np.nanmin(y)
+    idx = reduce_indices(p, 100_000, 100_003, 2000)
+    assert idx.tolist() == [100_000, 100_001, 100_002]
+    idx = reduce_indices(p, 37, 90_011, 500)  # unaligned edges are scanned raw
+    assert np.nanmax(y[idx]) == np.nanmax(y[37:90_011])
+    assert np.nanmin(y[idx]) == np.nanmin(y[37:90_011])
 
 
 def test_curve_segments_restart_and_nonfinite(qtbot) -> None:
@@ -167,7 +155,7 @@ def test_curve_segments_restart_and_nonfinite(qtbot) -> None:
     x = np.array([0, 1, 2, 3, 1, 2, 3], dtype=np.float64)
     y = np.array([1.0, np.nan, 3.0, np.inf, 2.0, 2.5, -np.inf])
     assert segments(x) == [(0, 4), (4, 7)]
-    data = prepare_curve(y, tensorboard_ema(y, 0.6))
+    data = prepare_curve(y, ema(y, 0.6))
     assert data.nonfinite.tolist() == [1, 3, 6]
     assert data.marker_y.tolist() == [1.0, 3.0, 2.5]
     curve = DecimatedCurve(widget.getPlotItem(), x, data, pg.mkColor("b"), "s")

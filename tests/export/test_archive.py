@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -61,7 +60,7 @@ def test_a_file_changed_after_finalize_aborts_and_leaves_nothing(tmp_path: Path)
     (root / "metrics.ndjson").write_bytes(bytes(data))
     out = tmp_path / "out" / "run.tar.gz"
     out.parent.mkdir()
-    with pytest.raises(ExportMismatchError, match="metrics.ndjson: sha256"):
+    with pytest.raises(ExportMismatchError, match=r"metrics\.ndjson: sha256"):
         write_archive(root, out, "tar.gz")
     assert list(out.parent.iterdir()) == []
 
