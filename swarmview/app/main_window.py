@@ -233,6 +233,7 @@ class MainWindow(QMainWindow):
         self.session = session
         session.root_found.connect(self._on_root)
         session.open_failed.connect(self._on_open_failed)
+        session.load_progress.connect(self._on_load_progress)
         session.loaded.connect(self._on_loaded)
         session.load_failed.connect(self._on_load_failed)
         session.verify_started.connect(self._on_verify_started)
@@ -301,6 +302,11 @@ class MainWindow(QMainWindow):
                 f"{counts.get('spans', 0):,} spans, {counts.get('events', 0):,} events, "
                 f"{counts.get('metrics', 0):,} metric points, {counts.get('nodes', 0):,} graph nodes", 10000)
         self.run_settled.emit()
+
+    def _on_load_progress(self, progress: Any) -> None:
+        if self._current() and isinstance(progress, tuple) and len(progress) == 2 and progress[1]:
+            done, total = progress
+            self.statusBar().showMessage(f"Reading the run: {int(done) * 100 // int(total)} % of {total:,} bytes")
 
     def _on_loaded(self, bundle: Any) -> None:
         if not self._current():

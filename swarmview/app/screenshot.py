@@ -45,7 +45,7 @@ def grab(window: MainWindow, path: str | Path, view: str | None = None) -> Path:
         QApplication.processEvents()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(out), "PNG"):
+    if not window.grab().save(str(out), "PNG", 0):  # 0 = strongest zlib compression for PNG
         raise OSError(f"{out}: could not write the PNG")
     return out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -146,13 +147,16 @@ def render_text(doc: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from swarmview.core.bundle import find_bundle_root, load_bundle
+    from swarmview.core.bundle import discover_bundles, find_bundle_root, load_bundle
     from swarmview.core.errors import NotABundleError
 
     try:
         root = find_bundle_root(args.path)
     except NotABundleError as exc:
         print(f"swarmview info: {exc}", file=sys.stderr)
+        below = next(discover_bundles(args.path), None) if os.path.isdir(args.path) else None
+        if below is not None:
+            print(f"swarmview info: it holds runs below it, e.g. {below}; describe one at a time", file=sys.stderr)
         return EXIT_NOT_A_BUNDLE
     bundle = load_bundle(root)
     doc = describe(bundle, args.path)

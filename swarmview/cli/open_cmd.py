@@ -119,7 +119,9 @@ def run(args: argparse.Namespace) -> int:
         roots = _extract_archives(roots, extracted)
         if not roots:
             return EXIT_NOT_A_BUNDLE
-        app, file_open = create_application([sys.argv[0]])
+        from swarmview.app.settings import Settings
+
+        app, file_open = create_application([sys.argv[0]], theme=Settings().theme())
         if args.screenshot:
             return _screenshot(MainWindow, roots[0], args, size)
         windows = []

@@ -95,8 +95,23 @@ def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _drive(path: str, bar: ProgressBar | None, **kwargs: Any) -> Report:
-    gen = verify(path, **kwargs)
+def cache_dir() -> Path:
+    """swarmview's user cache folder: ``$SWARMVIEW_CACHE_DIR`` (tests) or platformdirs' user_cache_dir."""
+    env = os.environ.get("SWARMVIEW_CACHE_DIR")
+    if env:
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("swarmview", appauthor=False))
+
+
+def _drive(path: str, bar: ProgressBar | None, cache: Path | None = None, **kwargs: Any) -> Report:
+    if cache is not None:
+        from swarmview.core.verify.cache import cached_verify
+
+        gen = cached_verify(path, cache, **kwargs)
+    else:
+        gen = verify(path, **kwargs)
     try:
         while True:
             progress = next(gen)
@@ -201,7 +216,8 @@ def _run_batch(path: str, args: argparse.Namespace, kwargs: dict[str, Any], not_
     started = time.monotonic()
     workers = max(1, min(len(roots), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        reports = list(pool.map(lambda r: _drive(str(r), None, workers=1, **kwargs), roots))
+        cache = None if args.no_cache else cache_dir()
+        reports = list(pool.map(lambda r: _drive(str(r), None, cache, workers=1, **kwargs), roots))
     summary: dict[str, Any] = {"runs": len(reports)}
     for verdict in ("verified", "verified_with_warnings", "problems", "could_not_verify", "cancelled"):
         summary[verdict] = sum(1 for r in reports if r.verdict == verdict)

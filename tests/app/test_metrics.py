@@ -114,7 +114,7 @@ def test_time_range_links_time_and_step_plots(view) -> None:
 
 
 def test_crosshair_reads_values(view) -> None:
-    plot, group, curves, cross = view.plots[0]
+    plot, _group, curves, cross = view.plots[0]
     x = float(curves[0][0].x[10])
     cross.show_at(x)
     assert cross.label.isVisible()

@@ -159,6 +159,12 @@ def test_view_shortcuts_and_overlay(qtbot, window) -> None:
         assert expected in text
     qtbot.keyClick(window.overlay, Qt.Key.Key_Escape)
     assert not window.overlay.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    assert window.overlay.isVisible()
+    qtbot.keyClick(window.overlay, Qt.Key.Key_Question)
+    assert not window.overlay.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_Question)  # the `?` key itself
+    assert window.overlay.isVisible()
 
 
 def test_close_during_verification_leaves_no_thread(qtbot, tmp_path) -> None:

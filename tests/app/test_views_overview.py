@@ -48,3 +48,14 @@ def test_clicking_a_load_warning_selects_its_file(qtbot, tmp_path) -> None:
     with qtbot.waitSignal(bus.file_selected) as sig:
         view.warnings_table.clicked.emit(view.warnings.index(row, 0))
     assert sig.args == [view.warnings.finding(row)["path"]]
+
+
+def test_counts_from_damaged_files_are_marked(qtbot, tmp_path) -> None:
+    bundle, report = load_and_verify("rich_truncated", tmp_path)
+    view, _ = make_view(qtbot, OverviewView, bundle, report)
+    assert view.counts["Spans"].text().startswith("89")
+    assert "⚠ spans.ndjson: wrong size" in view.counts["Spans"].text()
+    assert "⚠" in view.counts["Traces"].text()
+    assert view.counts["Events"].text() == "15"  # events.ndjson is intact
+    view.set_report(None)  # verification restarted: marks go until the new verdict
+    assert view.counts["Spans"].text() == "89"

@@ -133,3 +133,13 @@ def test_thread_safe(tmp_path: Path) -> None:
         t.join()
     assert len(results) == 3
     assert len({(r.counts["spans"], r.counts["metrics"], len(r.findings)) for r in results}) == 1
+
+
+def test_b130_midrun_registry_includes_log_only_entries(tmp_path: Path) -> None:
+    """B-130: mid-run (Always policy) the loaded registry holds what only the update log has so far."""
+    root = copy_fixture("midrun_always", tmp_path)
+    snapshot = {e["asset_key"] for e in json.loads((root / "datasets/registry.json").read_text())["datasets"]}
+    bundle = _load(root)
+    loaded = {e["asset_key"] for e in bundle.registry}
+    assert snapshot < loaded and "dataset://m/c" in loaded - snapshot
+    assert bundle.upstream_load == {"ok": True, "warnings": []}

@@ -100,6 +100,9 @@ def test_not_a_bundle_exit_2(tmp_path: Path) -> None:
     assert proc.returncode == 2 and proc.stdout == "" and "not a bundle" in proc.stderr
     proc = _info(str(tmp_path))
     assert proc.returncode == 2
+    copy_fixture("minimal", tmp_path / "runs")
+    proc = _info(str(tmp_path))
+    assert proc.returncode == 2 and "holds runs below it" in proc.stderr
 
 
 def _unprivileged_copy(name: str) -> Path:

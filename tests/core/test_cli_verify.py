@@ -12,19 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from swarmview.core.verify.manifest import have_exact_decoder
 from tests.core._verify_support import copy_bundle, run_cli, verdict
 from tests.core.test_verify_engine import DEFAULT_EXIT, UPSTREAM_EXIT
 from tests.helpers import FIXTURE_NAMES, REPO, snapshot_tree
-
-NEEDS_DECODER = {"minimal_dup_keys_manifest"}
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_cli_json_matches_verdict_files(name: str, tmp_path: Path) -> None:
     """--json upstream.open / validate_manifest equal verdicts/<name>.json; exit codes as §13."""
-    if name in NEEDS_DECODER and not have_exact_decoder():
-        pytest.xfail("needs jsontext.decode(reader='io') for serde_json's duplicate-field position")
     copy = copy_bundle(name, tmp_path)
     before = snapshot_tree(copy)
     result = run_cli("verify", "--json", str(copy))

@@ -43,6 +43,9 @@ def _check(node_ids: list[str], edges: list[tuple[str, str]], result: layout.Gra
     assert len(set(result.positions.values())) == len(known)
     assert all(y == lay[v] * layout.LAYER_GAP for v, (_, y) in result.positions.items())
     assert sorted(v for layer in result.layers for v in layer) == sorted(known)
+    for layer in result.layers:  # layer order is left-to-right order, at least NODE_GAP apart
+        xs = [result.positions[v][0] for v in layer]
+        assert all(b - a >= layout.NODE_GAP - 1e-9 for a, b in itertools.pairwise(xs))
 
 
 def test_small_dag_layers_and_dummy_routing() -> None:
@@ -140,3 +143,11 @@ def test_layout_3000_nodes_timing() -> None:
     print(f"layout 3000 nodes: DAG {len(edges)} edges {elapsed:.2f} s; cyclic {tangled.number_of_edges()} edges "
           f"{elapsed_cyclic:.2f} s ({len(cyclic.reversed_edges)} reversed)")  # fmt: skip
     assert elapsed < 10 and elapsed_cyclic < 20
+
+
+def test_chains_are_drawn_straight() -> None:
+    """Coordinate assignment pulls a node under its only parent: a chain hanging off a wide layer stays vertical."""
+    nodes = ["root", "a", "b", "c", "x1", "x2", "x3"]
+    edges = [("root", "a"), ("root", "x1"), ("root", "x2"), ("root", "x3"), ("a", "b"), ("b", "c")]
+    pos = layout.layout_dag(nodes, edges).positions
+    assert pos["a"][0] == pos["b"][0] == pos["c"][0]

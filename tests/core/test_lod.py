@@ -13,6 +13,7 @@ from swarmview.core.lod import (
     merge_subpixel,
     point_columns,
     span_nesting,
+    stack_overlaps,
 )
 
 
@@ -145,3 +146,28 @@ def test_lane_blocks_count_equals_culled(spans, px) -> None:
         assert int(blocks.count.sum()) == n
         total += n
     assert total == len(spans)
+
+
+def test_overlapping_spans_of_one_depth_are_stacked() -> None:
+    """Roots of one trace that overlap (a run span and scheduler op spans in ``rich``) get their own rows."""
+    start = np.array([0.0, 1.0, 2.0, 5.0, 10.0, 10.0])
+    end = np.array([20.0, 3.0, 4.0, 6.0, 12.0, 10.0])
+    rows = stack_overlaps(start, end)
+    assert rows.tolist() == [0, 1, 2, 1, 1, 2]
+    for r in set(rows.tolist()):
+        s, e = start[rows == r], end[rows == r]
+        assert np.all(s[1:] >= e[:-1])
+    assert stack_overlaps(np.array([0.0, 1.0, 2.0]), np.array([1.0, 2.0, 3.0])).tolist() == [0, 0, 0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(spans=spans_strategy)
+def test_stacking_never_overlaps_and_keeps_every_span(spans) -> None:
+    spans = sorted(spans)
+    start = np.array([s for s, _ in spans], dtype=np.float64)
+    end = start + np.array([d for _, d in spans], dtype=np.float64)
+    rows = stack_overlaps(start, end)
+    assert rows.shape == start.shape
+    for r in set(rows.tolist()):
+        s, e = start[rows == r], end[rows == r]
+        assert np.all(s[1:] >= e[:-1])

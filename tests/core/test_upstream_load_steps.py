@@ -215,3 +215,12 @@ def test_prior_failure_file(prior: dict[str, Any], file: str) -> None:
     assert failure_file(prior) == file
     report = emulate_load_report({}, prior).report
     assert report["file"] == file and report["message"] == prior["message"] and report["ok"] == prior["ok"]
+
+
+def test_b133_lone_v1_row_loads_as_v2() -> None:
+    """B-133: a lone V1 row becomes a V2 record with empty applied_transforms and record_seq 1."""
+    out = emulate_load_report(_files(mats=UpstreamFile(value=[_v1(5, "only")])))
+    assert out.counts is not None and out.counts["materializations"] == 1
+    (rec,) = out.materializations
+    assert rec["schema_version"] == 2 and rec["applied_transforms"] == [] and rec["record_seq"] == 1
+    assert rec["cache_decision"] == "unknown"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from swarmview.core.verify.manifest import have_exact_decoder
 from swarmview.core.verify.paths import (
     canonical_problem,
     non_portable_reason,
@@ -18,16 +17,12 @@ from swarmview.core.verify.paths import (
 )
 from swarmview.core.verify.upstream_validate import upstream_stages
 from tests.core._verify_support import copy_bundle, verdict
-from tests.helpers import FIXTURE_NAMES
-
-NEEDS_DECODER = {"minimal_dup_keys_manifest"}
+from tests.helpers import FIXTURE_NAMES, FIXTURES
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_open_and_validate_equal_verdict_files(name: str, tmp_path: Path) -> None:
     """Every fixture: both stages equal verdicts/<name>.json (kind and exact message)."""
-    if name in NEEDS_DECODER and not have_exact_decoder():
-        pytest.xfail("needs jsontext.decode(reader='io') for serde_json's duplicate-field position")
     opened, validated = upstream_stages(copy_bundle(name, tmp_path))
     assert opened == verdict(name)["open"]
     assert validated == verdict(name)["validate_manifest"]
@@ -206,3 +201,13 @@ def test_canonical_form(path: str, reason: str | None, opened: str | None) -> No
 ])
 def test_non_portable_names(path: str, reason: str | None) -> None:
     assert non_portable_reason(path) == reason
+
+
+def test_manifest_read_uses_upstreams_exact_decoder() -> None:
+    """The io-reader position rules (§2.6) come from jsontext, not the orjson stand-in."""
+    from swarmview.core.verify.manifest import decode_manifest, have_exact_decoder
+
+    assert have_exact_decoder()
+    data = (FIXTURES / "minimal_dup_keys_manifest" / "manifest.json").read_bytes()
+    failure = decode_manifest(data).failure
+    assert failure is not None and failure.text == "duplicate field `hash_algo` at line 5 column 14"

@@ -144,6 +144,10 @@ def test_attr_value_typing(writer: BundleWriter) -> None:
         writer.append_event(1, TRACE, "e", attrs={"x": [1]})
     with pytest.raises(BundleWriteError, match="u64 range"):
         writer.append_event(-1, TRACE, "e")
+    with pytest.raises(BundleWriteError, match="beyond the f64 range"):
+        writer.append_metric(1, TRACE, "m", 10**400)
+    writer.append_metric(1, TRACE, "m", np.int64(3))  # integers are exact f64 values here
+    assert '"value":3.0,' in _text(writer, "metrics.ndjson")
 
 
 def test_zero_and_malformed_ids_refused(writer: BundleWriter) -> None:

@@ -14,7 +14,13 @@ from swarmview.core.identity import hashes
 from swarmview.core.jsontext.encode import U64
 from swarmview.core.writer import BundleWriter
 from swarmview.core.writer.session import DataOpsSession, OutputSpec
-from tests.core._writer_support import FIXTURE_CLOCK, SEC, assert_same_tree, assert_upstream_valid
+from tests.core._writer_support import (
+    FIXTURE_CLOCK,
+    SEC,
+    assert_same_tree,
+    assert_upstream_valid,
+    upstream_verdict,
+)
 
 CODE_REF = "swarm-torch@0.1.0"
 
@@ -225,3 +231,52 @@ def test_manifest_policy_always_keeps_bundle_valid(tmp_path: Path) -> None:
         session.materialize_node_outputs(_node("p/q", ["dataset://ns/a"], ["dataset://ns/q"]), ["dataset://ns/q"],
                                          FIXTURE_CLOCK, False, 1)  # fmt: skip
         assert_upstream_valid(w.root)
+
+
+def test_reproduces_midrun_always_fixture(tmp_path: Path) -> None:
+    """``midrun_always`` (Streaming(3) snapshots, Always manifest, no finalize): all bytes, marker pair_seq 1.
+
+    Session nodes carry no ``code_ref`` (as upstream's tests pass them), so the records' ``node_def_hash``
+    differs from graph.json's, where ``write_graph`` filled it (B-161 shape).
+    """
+    def node(key: str, inputs: list[str], outputs: list[str], **extra: object) -> dict:
+        return _node(key, inputs, outputs, **extra)
+
+    ingest = node("ingest/src", [], ["dataset://m/src"], op_type="ingest")
+    a = node("prep/a", ["dataset://m/src"], ["dataset://m/a"])
+    b = node("prep/b", ["dataset://m/a"], ["dataset://m/b"], execution_trust="sandboxed_extension")
+    c = node("prep/c", ["dataset://m/b"], ["dataset://m/c"])
+    run = "000000000000000000000000a1a1a1a1"
+    with BundleWriter.create(tmp_path, run, clock_ns=FIXTURE_CLOCK, manifest_policy="always") as w:
+        w.write_graph({"nodes": [ingest, a, b, c], "edges": []})
+        session = DataOpsSession(w, snapshot_profile=3)
+        session.register_source("dataset://m/src", "trusted", {"uri": "file:///m.csv", "content_type": "text/csv"},
+                                None, ingest)  # fmt: skip
+        for i, n in enumerate((a, b, c), start=1):
+            session.materialize_node_outputs(n, [n["outputs"][0]["asset_key"]], FIXTURE_CLOCK + i * 1000, False, 1)
+        w.append_span(run, "673d04ace1af0f51", "run", FIXTURE_CLOCK)
+        root = w.root
+    assert session.pair_seq == 1
+    assert_same_tree(root, "midrun_always")
+    assert_upstream_valid(root)
+
+
+def test_reproduces_crashed_midrun_fixture(tmp_path: Path) -> None:
+    """``crashed_midrun`` (Streaming(2), IntervalN(5), no finalize): the manifest refreshed at the 5th and
+    10th sink writes (the marker flush refreshes it too) lists 3 of the 6 metrics — all bytes identical."""
+    ingest = _node("ingest/src", [], ["dataset://c/src"], op_type="ingest")
+    a = _node("prep/a", ["dataset://c/src"], ["dataset://c/a"])
+    run = "00000000000000000000000000c4a54d"
+    with BundleWriter.create(tmp_path, run, clock_ns=FIXTURE_CLOCK, manifest_policy=5) as w:
+        w.write_graph({"nodes": [ingest, a], "edges": []})
+        session = DataOpsSession(w, snapshot_profile=2)
+        session.register_source("dataset://c/src", "trusted", {"uri": "file:///c.csv", "content_type": "text/csv"},
+                                None, ingest)  # fmt: skip
+        session.materialize_node_outputs(a, [OutputSpec("dataset://c/a", rows=10, bytes=100)], FIXTURE_CLOCK + 1000,
+                                         False, 2)  # fmt: skip
+        for i in range(6):
+            w.append_metric(FIXTURE_CLOCK + 10_000 + i, run, "train/loss", 1.0 / (i + 1))
+        root = w.root
+    assert_same_tree(root, "crashed_midrun")
+    _opened, validated = upstream_verdict(root)
+    assert validated["message"] == "size mismatch for metrics.ndjson (expected 534)"

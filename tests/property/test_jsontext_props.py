@@ -22,7 +22,7 @@ from swarmview.core.jsontext.types import (
 )
 
 SCHEMAS = [SPAN_RECORD, METRIC_RECORD, GRAPH_V1, MANIFEST_V1, MATERIALIZATION_COMPAT, Map(CANON_VALUE), Vec(ATTR_VALUE)]
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _only_json_errors(data: bytes) -> None:

@@ -365,7 +365,10 @@ class FlameChart(QWidget):
                 a = max(float(x0[b]), 0.0)
                 z = min(float(x1[b]), float(w))
                 if z - a >= LABEL_MIN_PX:
-                    labels.append((QRectF(a + 3, top + 1, z - a - 6, LANE_H - 2), int(data.name_code[rows[b]])))
+                    code = int(data.name_code[rows[b]])
+                    if self.match is not None and not self.match[rows[b]]:
+                        code = -1 - code  # negative: a dimmed (non-matching) span's label
+                    labels.append((QRectF(a + 3, top + 1, z - a - 6, LANE_H - 2), code))
 
     def _raster_lanes(self, image: np.ndarray) -> None:
         """Write every collected lane into ``image``: one owner/colour pass, then a copy per lane."""
@@ -417,7 +420,10 @@ class FlameChart(QWidget):
         painter.setPen(text)
         widths = self._name_width
         names = data.names
-        for rect, code in labels:
+        dim_text = _blend(text, self.bg, 0.35)
+        for rect, signed in labels:
+            code = signed if signed >= 0 else -1 - signed
+            painter.setPen(text if signed >= 0 else dim_text)
             name = names[code] if 0 <= code < len(names) else "?"
             width = widths.get(code)
             if width is None:

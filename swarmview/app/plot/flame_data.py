@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import orjson
 
 from swarmview.core.lod import SpanLanes, build_span_lanes
 
@@ -42,7 +43,6 @@ class FlameData:
     origin: int  # absolute ns of offset 0
     t_min: float  # data extent (relative ns), spans and events
     t_max: float
-    node_rows: dict[str, np.ndarray] = field(default_factory=dict)  # node_key -> span rows
     node_key_of_id: dict[str, str] = field(default_factory=dict)  # graph node_id -> node_key
 
     @property
@@ -107,7 +107,6 @@ def build_flame_data(bundle: Any) -> FlameData:
     name_code = np.asarray(spans.name, dtype=np.int32)
     palette_of_name = np.array([name_colour(n) for n in names] or [0], dtype=np.int16)
     colour = palette_of_name[np.clip(name_code, 0, max(len(names) - 1, 0))] if name_code.size else np.empty(0, np.int16)
-    node_rows = _node_rows(spans)
     node_key_of_id: dict[str, str] = {}
     graph = getattr(bundle, "graph", None) or {}
     for node in graph.get("nodes", []) if isinstance(graph, dict) else []:
@@ -123,7 +122,7 @@ def build_flame_data(bundle: Any) -> FlameData:
     return FlameData(
         lanes=lanes, group_labels=labels, group_lanes=group_lanes, group_span_counts=counts, events=events,
         names=names, name_code=name_code, colour=colour, open_=~np.asarray(spans.has_end, dtype=bool),
-        origin=origin, t_min=t_min, t_max=t_max, node_rows=node_rows, node_key_of_id=node_key_of_id,
+        origin=origin, t_min=t_min, t_max=t_max, node_key_of_id=node_key_of_id,
     )
 
 
@@ -159,14 +158,25 @@ def _event_tracks(
     return out
 
 
-def _node_rows(spans: Any) -> dict[str, np.ndarray]:
-    n = len(spans.start)
-    attrs = getattr(spans, "attrs", None)
-    if attrs is None or n == 0:
-        return {}
-    values = attr_column(attrs, NODE_KEY_ATTR, n)
-    by_key: dict[str, list[int]] = {}
-    for row, v in enumerate(values):
-        if isinstance(v, str):
-            by_key.setdefault(v, []).append(row)
-    return {k: np.array(v, dtype=np.int64) for k, v in by_key.items()}
+def rows_with_attr(attrs: Any, key: str, value: Any, n: int, cancel: Any = None) -> np.ndarray:
+    """Rows whose attributes hold ``key: value``, found in each row's compact JSON text.
+
+    Upstream writes attrs as compact JSON, so ``"key":value`` appears verbatim; scanning bytes avoids
+    decoding a million dicts. A row whose text was rewritten (non-finite overrides) is decoded instead.
+    ``cancel`` (a threading.Event) stops a scan the user no longer wants.
+    """
+    text = getattr(attrs, "text", None)
+    if not callable(text):
+        return np.array([i for i, v in enumerate(attr_column(attrs, key, n)) if v == value], dtype=np.int64)
+    needle = orjson.dumps(key) + b":" + orjson.dumps(value)
+    first = orjson.dumps(key)[:-1]
+    hits = []
+    for i in range(n):
+        if cancel is not None and i % 65536 == 0 and cancel.is_set():
+            break
+        raw = text(i)
+        if needle in raw:
+            hits.append(i)
+        elif first in raw and b"null" in raw and attrs.get(i).get(key) == value:
+            hits.append(i)
+    return np.array(hits, dtype=np.int64)

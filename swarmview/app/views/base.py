@@ -68,7 +68,8 @@ def damaged_files(report: Any) -> dict[str, str]:
     for f in data.get("findings") or []:
         path = f.get("path")
         if path and f.get("severity") == "error" and path not in out:
-            out[str(path)] = str(f.get("code", "error")).lower().replace("_", " ")
+            words = str(f.get("code", "error")).lower().replace("_", " ")
+            out[str(path)] = f"{words} at line {f['line']}" if f.get("line") else words
     return out
 
 

@@ -104,6 +104,21 @@ def summarize(bundle: Any) -> OverviewData:
     return data
 
 
+#: where each count comes from, so a count read from a damaged file is marked as such
+COUNT_SOURCES: dict[str, tuple[str, ...]] = {
+    "Graph nodes": ("graph.json",),
+    "Graph edges": ("graph.json",),
+    "Spans": ("spans.ndjson",),
+    "Traces": ("spans.ndjson",),
+    "Events": ("events.ndjson",),
+    "Metric points": ("metrics.ndjson",),
+    "Metric series": ("metrics.ndjson",),
+    "Datasets": ("datasets/registry.json", "datasets/registry_updates.ndjson"),
+    "Materializations": ("datasets/materializations.ndjson",),
+    "Lineage edges": ("datasets/lineage.json", "datasets/lineage_edges.ndjson"),
+}
+
+
 def _value_label(parent: QWidget) -> QLabel:
     label = QLabel("—", parent)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -142,6 +157,8 @@ class OverviewView(RunView):
         top.addWidget(count_box, 0, 1)
         top.setColumnStretch(0, 3)
         top.setColumnStretch(1, 2)
+        self._count_texts: dict[str, str] = {}
+        self._damaged: dict[str, str] = {}
         self.warnings_label = QLabel("Load warnings", self)
         self.warnings = FindingsModel(self)
         self.warnings_table = table_view(self)
@@ -171,9 +188,11 @@ class OverviewView(RunView):
         }
         for key, value in values.items():
             self.fields[key].setText(value)
+        self._count_texts = dict(data.counts)
         for key, value in data.counts.items():
             if key in self.counts:
                 self.counts[key].setText(value)
+        self._mark_counts()
         findings = list(getattr(bundle, "findings", None) or [])
         self.warnings.set_findings(findings)
         self.warnings_label.setText(
@@ -182,8 +201,21 @@ class OverviewView(RunView):
         for column in range(3):
             self.warnings_table.resizeColumnToContents(column)
 
+    def _mark_counts(self) -> None:
+        """Counts read from a damaged file say so (they may be short or wrong)."""
+        for key, label in self.counts.items():
+            base = self._count_texts.get(key, label.text())
+            hit = next((p for p in COUNT_SOURCES.get(key, ()) if p in self._damaged), None)
+            if key == "Artifacts":
+                hit = next((p for p in self._damaged if p.startswith("artifacts/")), None)
+            label.setText(f"{base}  ⚠ {hit}: {self._damaged[hit]}" if hit else base)
+            label.setStyleSheet("color: #d9534f;" if hit else "")
+            label.setToolTip(f"Read from {hit}, which failed verification ({self._damaged[hit]})" if hit else "")
+
     def set_report(self, report: Any | None) -> None:
         damaged = damaged_files(report)
+        self._damaged = damaged
+        self._mark_counts()
         self.notice.show_damage(self.source_files, damaged)
         if "manifest.json" in damaged:  # nothing shown comes from it, but nothing is protected either
             extra = f"⚠ manifest.json: {damaged['manifest.json']}. Nothing in this run is protected against changes."
@@ -191,8 +223,11 @@ class OverviewView(RunView):
             self.notice.show()
 
     def clear(self) -> None:
+        self._count_texts, self._damaged = {}, {}
         for label in (*self.fields.values(), *self.counts.values()):
             label.setText("—")
+            label.setStyleSheet("")
+            label.setToolTip("")
         self.warnings.set_findings([])
         self.warnings_label.setText("Load warnings")
         self.notice.hide()

@@ -32,13 +32,14 @@ from PySide6.QtWidgets import (
 )
 
 from swarmview.app.plot.flame import FlameChart
-from swarmview.app.plot.flame_data import FlameData, build_flame_data
+from swarmview.app.plot.flame_data import NODE_KEY_ATTR, FlameData, build_flame_data, rows_with_attr
 from swarmview.app.plot.time_axis import format_duration, format_offset, wall_clock
 from swarmview.app.selection import SelectionBus
 from swarmview.app.views.base import DamageNotice, RunView, damaged_files
 from swarmview.core.records.tables import span_hex
 
 MAX_TOOLTIP_ATTRS = 14
+SYNC_SCAN_ROWS = 100_000  # attribute scans above this many spans run in a thread
 HINT = "wheel/W S: zoom · drag/A D: pan · Shift+drag: measure · F: fit selection · 0: whole run"
 
 
@@ -97,12 +98,15 @@ class TimelineView(RunView):
     source_files: ClassVar[tuple[str, ...]] = ("spans.ndjson", "events.ndjson")
 
     _search_done = Signal(int, object)  # generation, bool mask per span row (from a worker thread)
+    _node_rows_done = Signal(int, object)  # generation, span rows of the selected node (from a worker thread)
 
     def __init__(self, bus: SelectionBus, parent: QWidget | None = None) -> None:
         super().__init__(bus, parent)
         self.bundle: Any = None
         self.flame: FlameData | None = None
         self._search_gen = 0
+        self._node_gen = 0
+        self._node_cancel = threading.Event()
         self._emitting_range = False
 
         self.search = QLineEdit(self)
@@ -137,6 +141,7 @@ class TimelineView(RunView):
         self.stats = QTableWidget(0, 7, self)
         self.stats.setHorizontalHeaderLabels(["name", "count", "unfinished", "total", "mean", "p50", "p95"])
         self.stats.verticalHeader().setVisible(False)
+        self.stats.verticalHeader().setDefaultSectionSize(20)
         self.stats.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.stats.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         stats_box = QWidget(self)
@@ -173,6 +178,7 @@ class TimelineView(RunView):
         self.chart.describe_span = self.describe_span
         self.chart.describe_event = self.describe_event
         self._search_done.connect(self._apply_search)
+        self._node_rows_done.connect(self._apply_node_rows)
         bus.span_selected.connect(self._on_span_selected)
         bus.event_selected.connect(self._on_event_selected)
         bus.time_range_selected.connect(self._on_time_range)
@@ -334,7 +340,7 @@ class TimelineView(RunView):
         total = sum(s.count for s in rows)
         self.stats_title.setText(
             f"Range +{format_offset(r0)} → +{format_offset(r1)} ({format_duration(r1 - r0)}): "
-            f"{total:,} spans overlap, {len(rows)} names"
+            f"{total:,} spans overlap, {len(rows)} names (durations of the whole spans)"
         )
         self.stats.setSortingEnabled(False)
         self.stats.setRowCount(len(rows))
@@ -374,15 +380,37 @@ class TimelineView(RunView):
         self.show_stats(a, b)
 
     def _on_node_selected(self, node_id: str) -> None:
-        flame = self.flame
-        if flame is None:
+        """Outline the spans that ran this node (``swarmtorch.node_key``); big runs scan in a thread."""
+        flame, bundle = self.flame, self.bundle
+        self._node_gen += 1
+        gen = self._node_gen
+        self._node_cancel.set()
+        if flame is None or bundle is None:
             return
         key = flame.node_key_of_id.get(node_id)
-        rows = flame.node_rows.get(key) if key is not None else None
-        if rows is None or rows.size == 0:
+        if key is None:
             self.chart.set_highlight(None)
             return
-        mask = np.zeros(flame.span_count, dtype=bool)
+        n = flame.span_count
+        if n <= SYNC_SCAN_ROWS:
+            self._apply_node_rows(gen, rows_with_attr(bundle.spans.attrs, NODE_KEY_ATTR, key, n))
+            return
+        cancel = self._node_cancel = threading.Event()
+
+        def scan() -> None:
+            rows = rows_with_attr(bundle.spans.attrs, NODE_KEY_ATTR, key, n, cancel)
+            if not cancel.is_set():
+                self._node_rows_done.emit(gen, rows)
+
+        threading.Thread(target=scan, name="timeline-node-spans", daemon=True).start()
+
+    def _apply_node_rows(self, gen: int, rows: object) -> None:
+        if gen != self._node_gen or self.flame is None or not isinstance(rows, np.ndarray):
+            return
+        if rows.size == 0:
+            self.chart.set_highlight(None)
+            return
+        mask = np.zeros(self.flame.span_count, dtype=bool)
         mask[rows] = True
         self.chart.set_highlight(mask)
         self.chart.select_span(int(rows[0]))

@@ -132,6 +132,36 @@ def _sweep(
         pos[ranked] = np.arange(len(ranked), dtype=np.float64)
 
 
+def _pack(desired: np.ndarray) -> np.ndarray:
+    """Closest positions to ``desired`` (in layer order) keeping ``NODE_GAP`` apart: push right, push left,
+    average (a cheap stand-in for the quadratic program of Brandes–Köpf style placement)."""
+    steps = np.arange(len(desired)) * NODE_GAP
+    right = np.maximum.accumulate(desired - steps) + steps
+    left = (np.minimum.accumulate((desired + steps[::-1])[::-1]) - steps[::-1])[::-1]
+    mid = (right + left) / 2.0
+    return np.maximum.accumulate(mid - steps) + steps  # averaging can close a gap: restore it
+
+
+def _coordinates(
+    order: Sequence[np.ndarray], adj: Sequence[tuple[np.ndarray, np.ndarray]], total: int
+) -> np.ndarray:
+    """x per node: start centred, then pull each layer towards its neighbours' mean x (down, then up)."""
+    xs = np.zeros(total, dtype=np.float64)
+    for nodes in order:
+        xs[nodes] = (np.arange(len(nodes)) - (len(nodes) - 1) / 2.0) * NODE_GAP
+    for down in (True, False, True):
+        ks = range(1, len(order)) if down else range(len(order) - 2, -1, -1)
+        for k in ks:
+            nodes = order[k]
+            upper, lower = adj[k - 1] if down else adj[k]
+            fixed, moving = (upper, lower) if down else (lower, upper)
+            total_x = np.bincount(moving, weights=xs[fixed], minlength=total)[nodes]
+            count = np.bincount(moving, minlength=total)[nodes]
+            desired = np.where(count > 0, total_x / np.maximum(count, 1), xs[nodes])
+            xs[nodes] = _pack(desired)
+    return xs
+
+
 def count_crossings(order: Sequence[np.ndarray], adj: Sequence[tuple[np.ndarray, np.ndarray]]) -> int:
     """Edge crossings between consecutive layers (for tests and tuning; O(E log E) per layer pair)."""
     total = 0
@@ -212,10 +242,7 @@ def layout_dag(
         _sweep(order, pos, adj, down=True)
         _sweep(order, pos, adj, down=False)
 
-    # coordinates: each layer centred on x = 0
-    xs = np.empty(total, dtype=np.float64)
-    for nodes in order:
-        xs[nodes] = (np.arange(len(nodes)) - (len(nodes) - 1) / 2.0) * NODE_GAP
+    xs = _coordinates(order, adj, total)
     ys = layer_arr.astype(np.float64) * LAYER_GAP
     positions = {names[i]: (float(xs[i]), float(ys[i])) for i in range(n)}
     paths: list[list[tuple[float, float]]] = [[] for _ in edges]

@@ -16,16 +16,21 @@ def _cat(parts: list[Prepared], key: str, dtype: type) -> np.ndarray:
 
 
 def _attrs(parts: list[Prepared], st: FileState) -> AttrColumn:
-    lens = np.fromiter((len(t) + 1 for p in parts for t in p.texts), np.int64)
-    starts = np.zeros(len(lens) + 1, np.int64)
-    np.cumsum(lens, out=starts[1:])
-    blob = b",".join(t for p in parts for t in p.texts)
+    """One blob for the file: the batches' blobs joined by "," and their row offsets shifted."""
+    starts = np.empty(sum(len(p) for p in parts) + 1, np.int64)
+    base, row = 0, 0
+    for p in parts:
+        starts[row : row + len(p)] = p.starts[:-1] + base
+        base += len(p.blob) + 1
+        row += len(p)
+    starts[row] = base
+    blob = b",".join(p.blob for p in parts)
     overrides: dict[int, dict] = {}
-    base = 0
+    row = 0
     for p in parts:
         for i, o in p.overrides.items():
-            overrides[base + i] = o
-        base += len(p)
+            overrides[row + i] = o
+        row += len(p)
     return AttrColumn(blob, starts, overrides, sorted(st.attr_keys))
 
 

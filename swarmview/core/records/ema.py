@@ -9,6 +9,7 @@ VERIFY.md §11), never on a decimated one.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -80,6 +81,6 @@ def ema_segments(y: np.ndarray, segments: np.ndarray, weight: float = DEFAULT_WE
     if not bounds or bounds[0] != 0:
         bounds.insert(0, 0)
     out = np.empty_like(y)
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         out[a:b] = ema(y[a:b], weight)
     return out

@@ -20,7 +20,7 @@ import orjson
 
 from swarmview.core.ids import id_error
 
-__all__ = ["KEYS", "FileState", "Interner", "Prepared", "merge_prepared", "prepare", "shape_ok"]
+__all__ = ["KEYS", "FileState", "Interner", "Prepared", "empty_prepared", "merge_prepared", "prepare", "shape_ok"]
 
 SPAN_KEYS = ("schema_version", "trace_id", "span_id", "parent_span_id", "name", "start_unix_nanos",
              "end_unix_nanos", "attrs")  # fmt: skip
@@ -70,7 +70,8 @@ class Prepared:
 
     lines: np.ndarray  # int64, 1-based
     cols: dict[str, np.ndarray]
-    texts: list[bytes]  # compact attrs text per row
+    blob: bytes  # compact attrs text of every row, joined by ","
+    starts: np.ndarray  # row i is blob[starts[i]:starts[i+1]-1]; starts[n] = len(blob) + 1
     overrides: dict[int, dict[str, Any]] = field(default_factory=dict)  # local row → attrs with NaN
     notes: list[tuple[str, int, str]] = field(default_factory=list)  # (code, line, detail)
     noncanonical: list[tuple[int, str]] = field(default_factory=list)  # (line, what)
@@ -110,7 +111,7 @@ def _u_column(col: tuple[Any, ...], optional: bool, maximum: int) -> tuple[np.nd
     present = None
     if optional and _NONE in ts:
         present = np.fromiter((v is not None for v in col), bool, n)
-        col = tuple(0 if v is None else v for v in col)
+        col = tuple([0 if v is None else v for v in col])
         ts.discard(_NONE)
     if ts <= {int}:
         try:
@@ -126,16 +127,19 @@ def _u_column(col: tuple[Any, ...], optional: bool, maximum: int) -> tuple[np.nd
 
 def _span_ids(col: tuple[Any, ...], optional: bool, allow_zero: bool) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """16-hex-digit ids → uint64 (None → 0 when optional); bad mask (invalid, or zero unless
-    ``allow_zero``: rows the strict decoder already reported, F-09); uppercase rows."""
+    ``allow_zero``: rows the strict decoder already reported, F-09); uppercase rows.
+
+    Vectorized: all ids joined and decoded by one ``bytes.fromhex``; ``None`` becomes 16 zeros, which
+    no real id can be (an all-zero id is invalid), so the zeros of the result are the nulls."""
     n = len(col)
-    ts = _types(col)
-    nulls = None
-    if optional and _NONE in ts:
-        nulls = np.fromiter((v is None for v in col), bool, n)
-        col = tuple(_ZERO16 if v is None else v for v in col)
-        ts.discard(_NONE)
-    if ts == {str}:
-        s = "".join(col)
+    filled: Any = col
+    if optional and None in col:
+        filled = None if (_ZERO16 in col or "" in col) else [v or _ZERO16 for v in col]
+    if filled is not None:
+        try:
+            s = "".join(filled)
+        except TypeError:
+            s = ""
         if s.isascii() and len(s) == 16 * n:
             try:
                 raw = bytes.fromhex(s)
@@ -143,16 +147,16 @@ def _span_ids(col: tuple[Any, ...], optional: bool, allow_zero: bool) -> tuple[n
                 raw = b""
             if len(raw) == 8 * n:
                 arr = np.frombuffer(raw, ">u8").astype(np.uint64)
-                zero = arr == 0 if not allow_zero else np.zeros(n, bool)
-                if nulls is not None:
-                    zero &= ~nulls
-                upper = [i for i, v in enumerate(col) if v != v.lower()] if any(c in s for c in "ABCDEF") else []
-                return arr, zero, upper
+                bad = np.zeros(n, bool)
+                if filled is col and not allow_zero and not optional:
+                    bad = arr == 0
+                upper = [i for i, v in enumerate(filled) if v != v.lower()] if any(c in s for c in "ABCDEF") else []
+                return arr, bad, upper
     vals = np.zeros(n, np.uint64)
     bad = np.zeros(n, bool)
     upper: list[int] = []
     for i, v in enumerate(col):
-        if nulls is not None and nulls[i]:
+        if optional and v is None:
             continue
         err = id_error(v, 8) if type(v) is str else "not a string"
         if err is not None and not (allow_zero and err == "all-zero id is invalid"):
@@ -199,18 +203,50 @@ def _str_column(col: tuple[Any, ...], optional: bool) -> np.ndarray | None:
     return np.fromiter((not (type(v) is str or (optional and v is None)) for v in col), bool, len(col))
 
 
-def _attr_check(col: tuple[Any, ...], st: FileState, nan_ok: np.ndarray | None) -> tuple[np.ndarray, list[bytes], dict[int, dict[str, Any]], set[str]]:
-    """Attribute maps: (bad mask, compact texts, NaN overrides, keys first seen)."""
+def _row_starts(blob: bytes, n: int) -> np.ndarray | None:
+    """Offsets of the n objects of ``blob`` (``{..},{..}`` as orjson writes a list of maps), with
+    ``starts[n] = len(blob) + 1``; None if the boundaries are ambiguous (a string holding ``},{}``).
+
+    Between rows orjson writes ``},{``; inside a row ``},{`` followed by ``"`` cannot occur (the quote
+    would be escaped), and a row's values are scalars, so ``},{`` + ``"``/``}`` is a boundary unless a
+    string contains ``},{}`` — detected by the count."""
+    b = np.frombuffer(blob, np.uint8)
+    cand = np.flatnonzero(b[:-3] == 0x7D) if len(b) > 3 else np.zeros(0, np.int64)
+    if len(cand):
+        cand = cand[(b[cand + 1] == 0x2C) & (b[cand + 2] == 0x7B) & ((b[cand + 3] == 0x22) | (b[cand + 3] == 0x7D))]
+    if len(cand) != n - 1:
+        return None
+    starts = np.empty(n + 1, np.int64)
+    starts[0] = 0
+    starts[1:n] = cand + 2
+    starts[n] = len(blob) + 1
+    return starts
+
+
+def _attr_blob(col: tuple[Any, ...]) -> tuple[bytes, np.ndarray]:
+    """Compact text of every row's map, one allocation per batch (orjson over-allocates each result,
+    about 4 KiB, so per-row ``dumps`` would cost far more memory than the text itself)."""
+    blob = orjson.dumps(col)[1:-1]
+    starts = _row_starts(blob, len(col))
+    if starts is None:
+        texts = [orjson.dumps(a) for a in col]
+        blob = b",".join(texts)
+        starts = np.zeros(len(col) + 1, np.int64)
+        np.cumsum(np.fromiter((len(t) + 1 for t in texts), np.int64, len(texts)), out=starts[1:])
+    return blob, starts
+
+
+def _attr_check(col: tuple[Any, ...], st: FileState, nan_ok: np.ndarray | None
+                ) -> tuple[np.ndarray, bytes, np.ndarray, dict[int, dict[str, Any]], set[str]]:  # fmt: skip
+    """Attribute maps: (bad mask, blob, row starts, NaN overrides, keys first seen)."""
     n = len(col)
     bad = np.zeros(n, bool)
     if _types(col) != {dict}:
-        for i, a in enumerate(col):
-            if type(a) is not dict:
-                bad[i] = True
+        bad = np.fromiter((type(a) is not dict for a in col), bool, n)
+        return bad, b"", np.zeros(0, np.int64), {}, set()
     new_keys: set[str] = set()
-    tuples = set(map(tuple, (a for a, b in zip(col, bad, strict=True) if not b))) if bad.any() else set(map(tuple, col))
     unsorted: set[tuple[str, ...]] = set()
-    for t in tuples:
+    for t in set(map(tuple, col)):
         ok = st.key_tuples.get(t)
         if ok is None:
             ok = list(t) == sorted(t)
@@ -218,28 +254,36 @@ def _attr_check(col: tuple[Any, ...], st: FileState, nan_ok: np.ndarray | None) 
             new_keys.update(k for k in t if k not in st.attr_keys)
         if not ok:
             unsorted.add(t)
-    texts = [orjson.dumps(a) if not b else b"{}" for a, b in zip(col, bad, strict=True)]
-    overrides: dict[int, dict[str, Any]] = {}
-    blob = b",".join(texts)
     if unsorted:
         for i, a in enumerate(col):
-            if not bad[i] and tuple(a) in unsorted and (nan_ok is None or not nan_ok[i]):
+            if tuple(a) in unsorted and (nan_ok is None or not nan_ok[i]):
                 bad[i] = True
-    if b":null" in blob or b":{" in blob or b":[" in blob:
-        for i, a in enumerate(col):
-            if bad[i] or (b":null" not in texts[i] and b":{" not in texts[i] and b":[" not in texts[i]):
-                continue
+    blob, starts = _attr_blob(col)
+    overrides: dict[int, dict[str, Any]] = {}
+    for pat in (b":null", b":{", b":["):
+        k = blob.find(pat)
+        while k >= 0:
+            i = int(np.searchsorted(starts, k, side="right")) - 1
+            a = col[i]
             vals = a.values()
             if any(v is None or type(v) in (dict, list) for v in vals):
                 bad[i] = True
             elif nan_ok is not None and nan_ok[i] and any(type(v) is float and v != v for v in vals):
                 overrides[i] = a
-    return bad, texts, overrides, new_keys
+            k = blob.find(pat, int(starts[i + 1]))
+    return bad, blob, starts, overrides, new_keys
 
 
 def _shape_bad(ds: list[Any], keys: tuple[str, ...]) -> np.ndarray | None:
-    if _types(ds) == {dict} and set(map(tuple, ds)) == {keys}:
-        return None
+    """None when every row is a dict holding exactly ``keys`` (order checked on the rows' key tuples
+    only when the count is off, cheap first test: all dicts, all of the right size, first/last keys)."""
+    if _types(ds) == {dict} and set(map(len, ds)) == {len(keys)}:
+        try:
+            itemgetter(*keys)(ds[0])
+            if set(map(tuple, ds)) == {keys}:
+                return None
+        except KeyError:
+            pass
     return np.fromiter((type(d) is not dict or tuple(d) != keys for d in ds), bool, len(ds))
 
 
@@ -284,7 +328,7 @@ def _try_prepare(
     n = len(ds)
     keys = KEYS[kind]
     if n == 0:
-        return Prepared(lines, {}, [])
+        return Prepared(lines, {}, b"", np.zeros(1, np.int64))
     cols = dict(zip(keys, zip(*map(itemgetter(*keys), ds), strict=True), strict=True))
     bad = np.zeros(n, bool)
     sv, _, b = _u_column(cols["schema_version"], False, U32_MAX)
@@ -325,7 +369,7 @@ def _try_prepare(
         b = _str_column(cols["unit"], True)
         if b is not None:
             bad |= b
-    abad, texts, overrides, new_keys = _attr_check(cols["attrs"], st, nan_ok)
+    abad, blob, starts, overrides, new_keys = _attr_check(cols["attrs"], st, nan_ok)
     bad |= abad
     if bad.any():
         return bad
@@ -356,19 +400,19 @@ def _try_prepare(
     if int(sv.min()) != 1 or int(sv.max()) != 1:
         for i in np.flatnonzero(sv != 1):
             notes.append(("UNSUPPORTED_SCHEMA_VERSION", int(lines[i]), f"schema_version {int(sv[i])} is not supported (expected 1); read as version 1"))
-    _attr_bounds(cols["attrs"], texts, lines, new_keys, notes)
+    _attr_bounds(cols["attrs"], starts, lines, new_keys, notes)
     st.attr_keys |= new_keys
     noncanonical = [(int(lines[i]), "uppercase id") for i in sorted(set(upper))]
-    return Prepared(lines, out, texts, overrides, notes, noncanonical, new_keys)
+    return Prepared(lines, out, blob, starts, overrides, notes, noncanonical, new_keys)
 
 
-def _attr_bounds(col: tuple[dict[str, Any], ...], texts: list[bytes], lines: np.ndarray, new_keys: set[str],
+def _attr_bounds(col: tuple[dict[str, Any], ...], starts: np.ndarray, lines: np.ndarray, new_keys: set[str],
                  notes: list[tuple[str, int, str]]) -> None:  # fmt: skip
     """§4.5 bounds (attribute count 64, key 128 bytes, string value 1024 bytes), checked only on rows
     whose text is long enough to break one (upstream's reader checks none, F-30)."""
     long_keys = {k for k in new_keys if len(k.encode()) > 128}
-    lens = np.fromiter(map(len, texts), np.int64, len(texts))
-    cand = np.flatnonzero(lens > 64 * 6) if not long_keys else np.arange(len(texts))
+    lens = np.diff(starts) - 1
+    cand = np.flatnonzero(lens > 64 * 6) if not long_keys else np.arange(len(lens))
     for i in cand.tolist():
         a = col[i]
         if len(a) > 64:
@@ -383,18 +427,29 @@ def _attr_bounds(col: tuple[dict[str, Any], ...], texts: list[bytes], lines: np.
                     notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]), f"attribute {k!r} string value is {vb} bytes (upstream writer limit 1024)"))
 
 
+def empty_prepared() -> Prepared:
+    return Prepared(np.zeros(0, np.int64), {}, b"", np.zeros(1, np.int64))
+
+
+def row_texts(p: Prepared) -> list[bytes]:
+    st = p.starts.tolist()
+    return [p.blob[st[i] : st[i + 1] - 1] for i in range(len(p))]
+
+
 def merge_prepared(parts: list[Prepared]) -> Prepared:
     """Interleave batches by line number (fast rows and strict-decoder rows of one block)."""
     parts = [p for p in parts if len(p)]
     if len(parts) == 1:
         return parts[0]
     if not parts:
-        return Prepared(np.zeros(0, np.int64), {}, [])
+        return empty_prepared()
     lines = np.concatenate([p.lines for p in parts])
     order = np.argsort(lines, kind="stable")
     cols = {k: np.concatenate([p.cols[k] for p in parts])[order] for k in parts[0].cols}
-    texts_all = [t for p in parts for t in p.texts]
+    texts_all = [t for p in parts for t in row_texts(p)]
     texts = [texts_all[i] for i in order.tolist()]
+    starts = np.zeros(len(texts) + 1, np.int64)
+    np.cumsum(np.fromiter((len(t) + 1 for t in texts), np.int64, len(texts)), out=starts[1:])
     inv = np.empty_like(order)
     inv[order] = np.arange(len(order))
     overrides: dict[int, dict[str, Any]] = {}
@@ -404,7 +459,7 @@ def merge_prepared(parts: list[Prepared]) -> Prepared:
             overrides[int(inv[base + i])] = o
         base += len(p)
     return Prepared(
-        lines[order], cols, texts, overrides,
+        lines[order], cols, b",".join(texts), starts, overrides,
         [n for p in parts for n in p.notes], [n for p in parts for n in p.noncanonical],
         set().union(*(p.new_keys for p in parts)),
     )  # fmt: skip

@@ -21,7 +21,7 @@ import orjson
 from swarmview.core.findings import Finding
 
 from .assemble import build_table, check_parents
-from .fastpath import KEYS, FileState, Prepared, merge_prepared, prepare, shape_ok
+from .fastpath import KEYS, FileState, Prepared, empty_prepared, merge_prepared, prepare, shape_ok
 from .notes import FileNotes
 from .slowpath import SlowResult, decode_line, decode_value
 from .tables import SpanTable, Table
@@ -154,7 +154,7 @@ class NdjsonFile:
                 ds = orjson.loads(txt)
             except orjson.JSONDecodeError:
                 ds = None
-            if ds is not None and len(ds) == n and _aligned(body, txt, n) and shape_ok(self.kind, ds) \
+            if ds is not None and len(ds) == n and shape_ok(self.kind, ds) and _aligned(body, txt, n) \
                     and orjson.dumps(ds) == txt:
                 lines = np.arange(first, first + n, dtype=np.int64)
                 prep, rejected = prepare(self.kind, ds, lines, self._st)
@@ -252,7 +252,7 @@ class NdjsonFile:
             recs.append(r.record)
             rec_lines.append(no)
         if not recs:
-            return Prepared(np.zeros(0, np.int64), {}, [])
+            return empty_prepared()
         prep, rejected = prepare(self.kind, recs, np.array(rec_lines, np.int64), self._st,
                                  nan_ok=np.ones(len(recs), bool))  # fmt: skip
         for i in rejected:  # cannot happen for decoder output; never drop silently
@@ -299,15 +299,22 @@ class NdjsonFile:
 
 
 _FAIL = object()
-_START = b'{"schema_version":'
 BLOCK_BYTES = 1 << 20
 
 
 def _aligned(body: bytes, txt: bytes, n: int) -> bool:
-    """True when the n parsed elements are the n lines: every line starts a record and no record
-    starts elsewhere (so a line holding two records, or a record spread over lines, cannot pass).
-    ``{"schema_version":`` cannot occur inside a canonical string (its quotes would be escaped)."""
-    return body.startswith(_START) and body.count(b"\n" + _START) == n - 1 and txt.count(_START) == n
+    """True when the n parsed elements are exactly the n lines (no line holding two records, no record
+    spread over lines). Every element is an object (checked by the caller), so the n-1 boundaries
+    between them are ``},{`` in ``txt``; if ``},{`` occurs exactly n-1 times and every former newline
+    sits in one, the boundaries are the newlines."""
+    if n == 1:
+        return True
+    if txt.count(b"},{") != n - 1:
+        return False
+    b = np.frombuffer(body, np.uint8)
+    nl = np.flatnonzero(b == 0x0A)
+    return bool(len(nl) == n - 1 and nl[0] > 0 and nl[-1] + 1 < len(b)
+                and np.all(b[nl - 1] == 0x7D) and np.all(b[nl + 1] == 0x7B))  # fmt: skip
 
 
 def _id_text(kind: str, text: bytes, msg: str, col: int) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from swarmview import __version__
 from swarmview.core.errors import UpstreamIOError
-from swarmview.core.findings import SEVERITY_ORDER, Finding, finding
+from swarmview.core.findings import Finding, finding
 from swarmview.core.verify import checks
 from swarmview.core.verify.content_stage import ContentStage
 from swarmview.core.verify.hashing import HashJob, HashResult, hash_all, read_file
@@ -122,7 +122,7 @@ def verify(
     shown, verdict, exit_code = decide(run.findings, profile, upstream,
                                        user_cancelled=user_cancelled, undetermined=undetermined)
     files = run.file_statuses()
-    counts = {sev: sum(1 for f in shown if f.severity == sev) for sev in SEVERITY_ORDER}
+    counts = {sev: sum(1 for f in shown if f.severity == sev) for sev in ("error", "warning", "info", "unverified")}
     counts["files_listed"] = len(run.states)
     counts["files_ok"] = sum(1 for s in run.states if s.status in ("ok", "not_hashed"))
     counts["files_unlisted"] = len(run.unlisted)

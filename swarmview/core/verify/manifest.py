@@ -8,6 +8,7 @@ stand-in built on orjson keeps the verifier usable (messages are then approximat
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,15 +34,14 @@ class Decoded:
 
 def _jsontext() -> Any:
     """The real upstream-exact decoder when the jsontext package provides it, else None."""
-    try:
-        from swarmview.core.jsontext import decode as decode_mod
-        from swarmview.core.jsontext import types as types_mod
-        from swarmview.core.jsontext.errors import JsonError
+    try:  # the package re-exports the function ``decode`` under the submodule's name: import by path
+        decode_mod = importlib.import_module("swarmview.core.jsontext.decode")
+        types_mod = importlib.import_module("swarmview.core.jsontext.types")
     except ImportError:
         return None
     if not hasattr(decode_mod, "decode") or not hasattr(types_mod, "MANIFEST_V1"):
         return None
-    return decode_mod.decode, types_mod, JsonError
+    return decode_mod.decode, types_mod, decode_mod.JsonError
 
 
 def have_exact_decoder() -> bool:

@@ -123,11 +123,12 @@ def format_human(report: Report, verbose: bool = False) -> str:
     if report.profile == "upstream":
         rejection = upstream_rejection(report.upstream)
         if report.verdict == "verified":
-            lines.append(f"upstream: accepted: {report.root}")
+            lines.append("upstream: accepted")
         elif rejection is not None and report.verdict == "problems":
             lines.append(f"upstream: rejected: {rejection}")
         else:
-            lines.append(f"upstream: {HUMAN[report.verdict]}: {report.root}")
+            lines.append(f"upstream: {HUMAN[report.verdict]}")
+        lines.append(f"bundle: {report.root} ({tier})")
     else:
         lines.append(f"{HUMAN[report.verdict]}: {report.root} ({tier}; profile {report.profile})")
     lines.append(upstream_line(report.upstream))

@@ -78,10 +78,10 @@ def coerce_float(value: object, what: str, *, allow_nonfinite: bool = False) -> 
     """An ``f64`` field (metric value): any real number that converts to a double exactly or by rounding."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise invalid(f"{what} must be a number, got {type(value).__name__}")
-    if isinstance(value, numbers.Integral):
-        number = float(int(value))
-    else:
-        number = float(value)
+    try:
+        number = float(int(value)) if isinstance(value, numbers.Integral) else float(value)
+    except OverflowError:
+        raise invalid(f"{what} {value} is beyond the f64 range") from None
     return _finite(number, what, allow_nonfinite)
 
 

@@ -215,9 +215,10 @@ class BundleWriter:
 
     def close(self) -> None:
         """Release the folder lock. Nothing is flushed: every write is complete when its call returns."""
-        if self._lock_fd is not None:
+        fd = getattr(self, "_lock_fd", None)  # absent when __init__ failed early
+        if fd is not None:
             with contextlib.suppress(OSError):
-                os.close(self._lock_fd)
+                os.close(fd)
             self._lock_fd = None
 
     def __enter__(self) -> BundleWriter:

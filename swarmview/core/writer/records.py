@@ -9,7 +9,6 @@ the encoder, because a schema-driven encoder costs too much per record at millio
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from json.encoder import encode_basestring  # C-accelerated; serde_json's escaping exactly (§2.4)
 from typing import Any
@@ -140,8 +139,8 @@ def json_str(text: str) -> str:
 
 def float_text(x: float) -> str:
     """``format_f64``; Python's ``repr`` is the same text for 0 and 1e-4 <= |x| < 1e16 (§2.4)."""
-    if x == 0.0 or (1e-4 <= abs(x) < 1e16):
-        return repr(x) if math.isfinite(x) else "null"
+    if x == 0.0 or 1e-4 <= abs(x) < 1e16:  # False for NaN and ±inf, which format_f64 writes as null
+        return repr(x)
     return format_f64(x)
 
 

@@ -119,7 +119,7 @@ class DataOpsSession:
 
     def record_transform_applied(self, transform_name: str, core_trusted: bool, round_id: int) -> None:
         """Queue a transform audit for the next successful materialization (§11.4, §13.1)."""
-        self.pending_transforms.append(values._transform(
+        self.pending_transforms.append(values.transform_audit(
             {"transform_name": transform_name, "core_trusted": core_trusted, "round_id": round_id}
         ))  # fmt: skip
 
@@ -172,7 +172,7 @@ class DataOpsSession:
         upstream = self._check_contract(node, specs)
         if isinstance(cache_decision, bool):
             cache_decision = "hit" if cache_decision else "miss"
-        values._enum(cache_decision, values.CACHE_DECISIONS, "cache_decision")
+        values.enum_value(cache_decision, values.CACHE_DECISIONS, "cache_decision")
         node_id = _node_id(node)
         node_def_hash = hashes.node_def_hash(node)
         input_keys = [r["asset_key"] for r in node.get("inputs") or []]

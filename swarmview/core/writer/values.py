@@ -25,7 +25,7 @@ UNSAFE_REASONS = ("untrusted_input", "unsafe_extension", "missing_provenance")
 AUTH_MODES = ("none", "bearer_token", "basic", "mtls")
 
 
-def _enum(value: object, allowed: Sequence[str], what: str) -> str:
+def enum_value(value: object, allowed: Sequence[str], what: str) -> str:
     if value not in allowed:
         raise bounds.invalid(f"{what} must be one of {', '.join(allowed)}; got {value!r}")
     return value  # type: ignore[return-value]
@@ -66,14 +66,14 @@ def coerce_node(node: Mapping[str, Any], *, allow_nonfinite: bool = False) -> di
     return {
         "node_key": key,
         "node_id": None if node_id is None else node_id_text(node_id),
-        "op_kind": _enum(node["op_kind"], OP_KINDS, f"op_kind of node {key}"),
+        "op_kind": enum_value(node["op_kind"], OP_KINDS, f"op_kind of node {key}"),
         "op_type": bounds.check_text(node["op_type"], "op_type"),
         "inputs": [_asset_ref(r) for r in node.get("inputs") or []],
         "outputs": [_asset_ref(r) for r in node.get("outputs") or []],
         "params": bounds.coerce_canon(params, f"{key}/params", allow_nonfinite=allow_nonfinite),
         "code_ref": node.get("code_ref"),
         "unsafe_surface": bool(node.get("unsafe_surface", False)),
-        "execution_trust": _enum(node.get("execution_trust", "core"), EXECUTION_TRUSTS,
+        "execution_trust": enum_value(node.get("execution_trust", "core"), EXECUTION_TRUSTS,
                                  f"execution_trust of node {key}"),
         "node_def_hash": node.get("node_def_hash"),
         "execution_hint": node.get("execution_hint"),
@@ -114,7 +114,7 @@ def source_descriptor(source: Mapping[str, Any] | None) -> dict[str, Any] | None
     if isinstance(auth, Mapping):
         auth = {"custom": bounds.check_text(auth["custom"], "auth_mode custom")}
     else:
-        auth = _enum(auth, AUTH_MODES, "auth_mode")
+        auth = enum_value(auth, AUTH_MODES, "auth_mode")
     etag = source.get("etag_or_version")
     return {
         "uri": bounds.check_text(source["uri"], "source uri"),
@@ -141,7 +141,7 @@ def dataset_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
         "source_fingerprint_v0": bounds.check_text(entry["source_fingerprint_v0"], "source_fingerprint_v0"),
         "schema_hash_v0": bounds.check_text(entry["schema_hash_v0"], "schema_hash_v0"),
         "recipe_hash_v0": bounds.check_text(entry["recipe_hash_v0"], "recipe_hash_v0"),
-        "trust": _enum(entry.get("trust", "trusted"), TRUST_CLASSES, "trust"),
+        "trust": enum_value(entry.get("trust", "trusted"), TRUST_CLASSES, "trust"),
         "source": source_descriptor(entry.get("source")),
         "schema": schema_descriptor(entry.get("schema")),
         "license_flags": _strs(entry.get("license_flags"), "license flag"),
@@ -155,7 +155,7 @@ def lineage_edge(edge: Mapping[str, Any]) -> dict[str, Any]:
         "input_fingerprint_v0": bounds.check_text(edge["input_fingerprint_v0"], "input_fingerprint_v0"),
         "output_fingerprint_v0": bounds.check_text(edge["output_fingerprint_v0"], "output_fingerprint_v0"),
         "node_id": node_id_text(edge["node_id"]),
-        "op_kind": _enum(edge["op_kind"], OP_KINDS, "lineage op_kind"),
+        "op_kind": enum_value(edge["op_kind"], OP_KINDS, "lineage op_kind"),
     }
 
 
@@ -179,7 +179,7 @@ def materialization_v1(rec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _transform(audit: Mapping[str, Any]) -> dict[str, Any]:
+def transform_audit(audit: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "transform_name": bounds.check_text(audit["transform_name"], "transform_name"),
         "core_trusted": bool(audit["core_trusted"]),
@@ -223,14 +223,14 @@ def materialization_v2(rec: Mapping[str, Any], *, allow_nonfinite: bool = False)
         "rows": _opt_u64(rec.get("rows"), "rows"),
         "bytes": _opt_u64(rec.get("bytes"), "bytes"),
         "duration_ms": _opt_u64(rec.get("duration_ms"), "duration_ms"),
-        "cache_decision": _enum(rec["cache_decision"], CACHE_DECISIONS, "cache_decision"),
+        "cache_decision": enum_value(rec["cache_decision"], CACHE_DECISIONS, "cache_decision"),
         "cache_reason": None if cache_reason is None else bounds.check_text(cache_reason, "cache_reason"),
         "cache_key_v0": None if cache_key is None else bounds.check_text(cache_key, "cache_key_v0"),
         "cache_hit": None if cache_hit is None else bool(cache_hit),
         "unsafe_surface": bool(rec["unsafe_surface"]),
-        "unsafe_reasons": [_enum(r, UNSAFE_REASONS, "unsafe reason") for r in rec.get("unsafe_reasons") or []],
-        "applied_transforms": [_transform(a) for a in rec.get("applied_transforms") or []],
-        "status": _enum(rec.get("status", "ok"), STATUSES, "status"),
+        "unsafe_reasons": [enum_value(r, UNSAFE_REASONS, "unsafe reason") for r in rec.get("unsafe_reasons") or []],
+        "applied_transforms": [transform_audit(a) for a in rec.get("applied_transforms") or []],
+        "status": enum_value(rec.get("status", "ok"), STATUSES, "status"),
         "error_code": None if error_code is None else bounds.check_text(error_code, "error_code"),
         "quality": _quality(rec.get("quality"), allow_nonfinite),
     }

@@ -1,0 +1,352 @@
+"""GUI benchmark (offscreen): launch-to-first-paint, all views loaded, frame times, peak memory.
+
+Usage::
+
+    .venv/bin/python benchmarks/gui.py [BUNDLE] [--out benchmarks/RESULTS.md] [--keep DIR]
+
+Without BUNDLE it builds ``swarmview demo --size large`` (1M spans, 10M metric points) in a temporary
+folder, or, if the demo is unavailable, writes equivalent NDJSON itself. Every figure is printed next to
+a baseline measured in the same run: an empty Qt window's first paint, and a plain pyqtgraph plot of the
+raw points. Each measurement runs in a fresh child process so imports and memory are honest.
+Frames are timed by rendering the widget into a QImage (``widget.render``) after changing the view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TARGETS = {
+    "first_paint_s": 1.0,
+    "views_loaded_s": 3.0,
+    "timeline_zoomed_ms": 16.0,
+    "timeline_full_ms": 50.0,
+    "metrics_pan_ms": 40.0,
+    "peak_rss_over_ndjson": 3.0,
+}
+
+
+# ----- children --------------------------------------------------------------------------------------
+def _median(values: list[float]) -> float:
+    s = sorted(values)
+    return s[len(s) // 2] if s else float("nan")
+
+
+def child_empty(launch: float) -> dict:
+    """Baseline: an empty QWidget window's first paint after process launch."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    app = QApplication([])
+    out: dict = {}
+
+    class Probe(QObject):
+        def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
+            if ev.type() == QEvent.Type.Paint and "first_paint_s" not in out:
+                out["first_paint_s"] = time.time() - launch
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    w = QWidget()
+    w.resize(1600, 1000)
+    probe = Probe()
+    w.installEventFilter(probe)
+    w.show()
+    app.exec()
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def _frames(render, steps, n: int = 12) -> list[float]:
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        steps(i)
+        render()
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def child_swarmview(launch: float, bundle: str) -> dict:
+    """The real window opening ``bundle``: first paint, each heavy view loaded, settled, frame times."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([])
+    from swarmview.app.main_window import MainWindow
+
+    out: dict = {}
+    loaded: dict[str, float] = {}
+    win = MainWindow()
+
+    class Probe(QObject):
+        def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
+            if ev.type() == QEvent.Type.Paint and "first_paint_s" not in out:
+                out["first_paint_s"] = time.time() - launch
+            return False
+
+    heavy = ("timeline", "metrics", "graph")
+    for name in heavy:
+        view = win.views[name]
+        original = view.set_data
+
+        def wrapped(bundle, prepared, _orig=original, _name=name) -> None:
+            _orig(bundle, prepared)
+            loaded[_name] = time.time() - launch
+            if len(loaded) == len(heavy):
+                out["views_loaded_s"] = max(loaded.values())
+                QTimer.singleShot(0, app.quit)
+
+        view.set_data = wrapped  # type: ignore[method-assign]
+    probe = Probe()
+    win.installEventFilter(probe)
+    win.resize(1600, 1000)
+    win.show()
+    win.open_path(bundle)
+    QTimer.singleShot(600_000, app.quit)
+    app.exec()
+    out["view_loaded_s"] = loaded
+    out["loaded_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    # timeline frames
+    timeline = win.views["timeline"]
+    win.show_view("timeline")
+    app.processEvents()
+    chart = timeline.chart
+    image = QImage(chart.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    lo, hi = chart.full_range()
+    out["spans"] = int(chart.data.span_count) if chart.data is not None else 0
+    zoom_w = 10e6  # 10 ms of the run, mid-training
+    mid = lo + (hi - lo) * 0.55
+    out["timeline_zoomed_ms"] = _frames(lambda: chart.render(image),
+                                        lambda i: chart.set_view(mid + i * zoom_w * 0.1, mid + i * zoom_w * 0.1 + zoom_w))
+    out["timeline_full_ms"] = _frames(lambda: chart.render(image), lambda i: chart.set_view(lo + i, hi + i))
+
+    # metrics frames: the plot with the most points, panned at full width and zoomed to 5 %
+    metrics = win.views["metrics"]
+    win.show_view("metrics")
+    app.processEvents()
+    if metrics.plots:
+        plot, group, curves, _ = max(metrics.plots, key=lambda p: sum(c.x.shape[0] for c, _l in p[2]))
+        out["metrics_points_in_plot"] = int(sum(c.x.shape[0] for c, _l in curves))
+        out["metrics_points_total"] = int(sum(g.points for g in metrics.prepared.groups))
+        (x0, x1), _ = plot.vb.viewRange()
+        width = x1 - x0
+        canvas = metrics.canvas
+        image = QImage(canvas.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        out["metrics_pan_full_ms"] = _frames(lambda: canvas.render(image),
+                                             lambda i: plot.setXRange(x0 + i * width * 0.02, x1 + i * width * 0.02, padding=0))
+        w5 = width * 0.05
+        out["metrics_pan_zoomed_ms"] = _frames(lambda: canvas.render(image),
+                                               lambda i: plot.setXRange(x0 + width / 2 + i * w5 * 0.1,
+                                                                        x0 + width / 2 + i * w5 * 0.1 + w5, padding=0))
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    win.close()
+    os._exit(_report(out))
+
+
+def _report(out: dict) -> int:
+    sys.stdout.write("RESULT " + json.dumps(out) + "\n")
+    sys.stdout.flush()
+    return 0
+
+
+def child_pyqtgraph(launch: float, bundle: str) -> dict:
+    """Baseline: the largest metric series as one plain pyqtgraph curve of raw points, panned."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import numpy as np
+    import pyqtgraph as pg
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    from swarmview.core.bundle import load_bundle
+
+    app = QApplication([])
+    b = load_bundle(bundle)
+    ts = b.metrics.ts
+    values = b.metrics.value
+    x = (ts - ts.min()).astype(np.float64) / 1e9 if len(ts) else np.zeros(0)
+    order = np.argsort(x, kind="stable")
+    x, y = x[order], values[order]
+    out: dict = {"points": int(x.shape[0])}
+    for label, kwargs, n in (("raw", {}, 3), ("peak_clip", {"autoDownsample": True, "downsampleMethod": "peak",
+                                                          "clipToView": True}, 8)):
+        w = pg.PlotWidget()
+        w.resize(1300, 900)
+        curve = w.plot(x, y, **kwargs)
+        w.show()
+        app.processEvents()
+        span = float(x[-1] - x[0]) if x.size else 1.0
+        image = QImage(w.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        out[f"{label}_pan_full_ms"] = _frames(lambda w=w, image=image: w.render(image),
+                                              lambda i, w=w, span=span: w.setXRange(i * span * 0.02, span + i * span * 0.02,
+                                                                                     padding=0), n)
+        w.removeItem(curve)
+        w.close()
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+# ----- bundle ----------------------------------------------------------------------------------------
+def make_bundle(tmp: Path) -> Path:
+    """``swarmview demo --size large``; NDJSON written here if the demo cannot run."""
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "swarmview", "demo", "--size", "large", str(tmp)],
+                          capture_output=True, text=True, cwd=REPO)
+    runs = sorted((tmp / "runs").glob("*")) if (tmp / "runs").exists() else []
+    if proc.returncode == 0 and runs:
+        print(f"built demo --size large in {time.perf_counter() - t:.1f} s: {runs[0]}", file=sys.stderr)
+        return runs[0]
+    print(f"demo failed ({proc.returncode}): {proc.stderr.strip()[-300:]}; writing NDJSON instead", file=sys.stderr)
+    return write_ndjson_bundle(tmp / "synthetic")
+
+
+def write_ndjson_bundle(root: Path, spans: int = 1_000_000, points: int = 10_000_000) -> Path:
+    """A bundle with ``spans`` nested spans over 64 peers and ``points`` metric points (no manifest)."""
+    import numpy as np
+
+    root.mkdir(parents=True)
+    base = 1_775_476_800_000_000_000
+    (root / "run.json").write_text(json.dumps({"schema_version": 1, "run_id": "5eed" * 8,
+                                               "created_unix_nanos": base, "swarmtorch_version": "0.1.0"}))
+    (root / "graph.json").write_text('{"schema_version":1,"nodes":[],"edges":[]}')
+    (root / "events.ndjson").write_text("")
+    per_root = 10
+    with open(root / "spans.ndjson", "w") as f:
+        for k in range(spans // per_root):
+            peer, i = k % 64, k // 64
+            trace = f"{peer + 1:032x}"
+            t0 = base + 10**9 + i * 2_000_000 + peer * 1000
+            rid = f"{k * per_root + 1:016x}"
+            lines = [(rid, None, "train/step", t0, t0 + 1_500_000)]
+            for c in range(3):
+                cid = f"{k * per_root + 2 + c * 3:016x}"
+                cs = t0 + c * 450_000
+                lines.append((cid, rid, ("forward", "backward", "optimizer")[c], cs, cs + 400_000))
+                for g in range(2):
+                    lines.append((f"{k * per_root + 3 + c * 3 + g:016x}", cid, "kernel", cs + g * 180_000,
+                                  cs + g * 180_000 + 150_000))
+            for sid, parent, name, s, e in lines[:per_root]:
+                p = "null" if parent is None else f'"{parent}"'
+                f.write(f'{{"schema_version":1,"trace_id":"{trace}","span_id":"{sid}","parent_span_id":{p},'
+                        f'"name":"{name}","start_unix_nanos":{s},"end_unix_nanos":{e},'
+                        f'"attrs":{{"swarmtorch.peer_id":"peer-{peer}"}}}}\n')
+    rng = np.random.default_rng(0)
+    peers, names = 4, ("train/loss", "train/accuracy", "train/grad_norm")
+    steps = points // (peers * len(names))
+    with open(root / "metrics.ndjson", "w") as f:
+        walk = rng.normal(size=(peers, len(names), steps)).cumsum(axis=2)
+        for s in range(steps):
+            ts = base + 2 * 10**9 + s * 1_000_000
+            for p in range(peers):
+                for j, name in enumerate(names):
+                    f.write(f'{{"schema_version":1,"ts_unix_nanos":{ts + p * 3 + j},"trace_id":"{p + 1:032x}",'
+                            f'"span_id":null,"name":"{name}","value":{walk[p, j, s]!r},"unit":null,'
+                            f'"attrs":{{"step":{s},"swarmtorch.peer_id":"peer-{p}"}}}}\n')
+    return root
+
+
+# ----- parent ----------------------------------------------------------------------------------------
+def run_child(kind: str, bundle: str | None) -> dict:
+    launch = time.time()
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--launch", repr(launch)]
+    if bundle:
+        cmd.append(bundle)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=3600)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise RuntimeError(f"child {kind} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+
+
+def ndjson_bytes(bundle: Path) -> int:
+    return sum(p.stat().st_size for p in bundle.rglob("*.ndjson"))
+
+
+def summarise(bundle: Path, empty: dict, sv: dict, pg_base: dict) -> list[str]:
+    nd = ndjson_bytes(bundle)
+    m = _median
+    rows = [
+        ("launch → first paint", f"{sv['first_paint_s']:.2f} s", f"{empty['first_paint_s']:.2f} s (empty window)",
+         f"≤ {TARGETS['first_paint_s']} s"),
+        ("launch → all heavy views loaded", f"{sv.get('views_loaded_s', float('nan')):.2f} s "
+         f"({', '.join(f'{k} {v:.2f}' for k, v in sv['view_loaded_s'].items())})", "—",
+         f"≤ {TARGETS['views_loaded_s']} s"),
+        ("timeline frame, 10 ms zoomed in", f"{m(sv['timeline_zoomed_ms']):.1f} ms (max {max(sv['timeline_zoomed_ms']):.1f})",
+         "—", f"≤ {TARGETS['timeline_zoomed_ms']} ms"),
+        ("timeline frame, whole run", f"{m(sv['timeline_full_ms']):.1f} ms (max {max(sv['timeline_full_ms']):.1f})",
+         "—", f"≤ {TARGETS['timeline_full_ms']} ms"),
+    ]
+    if "metrics_pan_full_ms" in sv:
+        rows += [
+            (f"metrics pan frame, whole x ({sv['metrics_points_in_plot']:,} pts in plot)",
+             f"{m(sv['metrics_pan_full_ms']):.1f} ms (max {max(sv['metrics_pan_full_ms']):.1f})",
+             f"raw {m(pg_base['raw_pan_full_ms']):.0f} ms / peak+clip {m(pg_base['peak_clip_pan_full_ms']):.0f} ms "
+             f"({pg_base['points']:,} pts, one curve)", f"≤ {TARGETS['metrics_pan_ms']} ms"),
+            ("metrics pan frame, 5 % of x", f"{m(sv['metrics_pan_zoomed_ms']):.1f} ms", "—",
+             f"≤ {TARGETS['metrics_pan_ms']} ms"),
+        ]
+    rows.append(("peak memory (RSS)", f"{sv['peak_rss_mb']:.0f} MB = {sv['peak_rss_mb'] * 2**20 / nd:.2f}× NDJSON "
+                 f"({nd / 2**20:.0f} MB)", f"{empty['peak_rss_mb']:.0f} MB empty window; "
+                 f"{pg_base['peak_rss_mb']:.0f} MB pyqtgraph baseline", f"≤ {TARGETS['peak_rss_over_ndjson']}× NDJSON"))
+    lines = ["| measure | swarmview | baseline (same run) | target |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("bundle", nargs="?")
+    ap.add_argument("--child")
+    ap.add_argument("--launch", type=float)
+    ap.add_argument("--out", type=Path, help="append the results to this Markdown file")
+    ap.add_argument("--keep", type=Path, help="build the demo bundle here and keep it")
+    args = ap.parse_args(argv)
+    if args.child:
+        fn = {"empty": child_empty, "swarmview": child_swarmview, "pyqtgraph": child_pyqtgraph}[args.child]
+        result = fn(args.launch, args.bundle) if args.child != "empty" else fn(args.launch)
+        return _report(result)
+    tmp = None
+    if args.bundle:
+        bundle = Path(args.bundle)
+    else:
+        tmp = args.keep or Path(tempfile.mkdtemp(prefix="swarmview-bench-"))
+        tmp.mkdir(parents=True, exist_ok=True)
+        bundle = make_bundle(tmp)
+    try:
+        empty = run_child("empty", None)
+        sv = run_child("swarmview", str(bundle))
+        pg_base = run_child("pyqtgraph", str(bundle))
+    finally:
+        if tmp is not None and args.keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    table = summarise(bundle, empty, sv, pg_base)
+    header = (f"### GUI ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.python_version()}, "
+              f"{os.cpu_count()} cores, offscreen; {sv.get('spans', 0):,} spans, "
+              f"{sv.get('metrics_points_total', 0):,} metric points)")
+    command = "`.venv/bin/python benchmarks/gui.py " + " ".join(sys.argv[1:]) + "`"
+    text = "\n".join([header, "", command, "", *table, ""])
+    print(text)
+    print(json.dumps({"empty": empty, "swarmview": sv, "pyqtgraph": pg_base}), file=sys.stderr)
+    if args.out:
+        with open(args.out, "a", encoding="utf-8") as f:
+            f.write("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
