@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QStyle,
     QTabWidget,
@@ -140,6 +141,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
             self.view_actions[name] = action
         view_menu.addSeparator()
+        view_menu.addAction(self._action("&Find in View", self.focus_filter, "find"))
         view_menu.addAction(self._action("Next View", lambda: self._step_view(1), "next_view"))
         view_menu.addAction(self._action("Previous View", lambda: self._step_view(-1), "previous_view"))
         toggle = self.details_dock.toggleViewAction()
@@ -199,6 +201,16 @@ class MainWindow(QMainWindow):
             return False
         self.tabs.setCurrentWidget(view)
         return True
+
+    def focus_filter(self) -> bool:
+        """Ctrl+F: put the cursor in the current view's filter or search box, if it has one."""
+        view = self.tabs.currentWidget()
+        for edit in view.findChildren(QLineEdit) if view is not None else []:
+            if edit.isVisibleTo(view) and not edit.isReadOnly():
+                edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                edit.selectAll()
+                return True
+        return False
 
     def current_view_name(self) -> str:
         return VIEW_NAMES[self.tabs.currentIndex()] if 0 <= self.tabs.currentIndex() < len(VIEW_NAMES) else ""

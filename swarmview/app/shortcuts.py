@@ -21,6 +21,7 @@ DEFAULT_SHORTCUTS: dict[str, tuple[str, ...]] = {
     "quit": ("Ctrl+Q",),
     "reverify": ("Ctrl+Shift+V",),
     "toggle_details": ("Ctrl+D",),
+    "find": ("Ctrl+F",),
     "next_view": ("Ctrl+Tab", "Ctrl+PgDown"),
     "previous_view": ("Ctrl+Shift+Tab", "Ctrl+PgUp"),
     "shortcuts": ("?", "F1"),

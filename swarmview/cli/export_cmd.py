@@ -77,8 +77,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _exit_code(exc: Exception) -> int:
+    from swarmview.core.errors import UsageError
     from swarmview.export.archive import ExportCancelled, ExportMismatchError
 
+    if isinstance(exc, UsageError):
+        return 2
     if isinstance(exc, ExportCancelled):
         return 130
     if isinstance(exc, ExportMismatchError):

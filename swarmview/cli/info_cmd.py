@@ -156,7 +156,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"swarmview info: {exc}", file=sys.stderr)
         below = next(discover_bundles(args.path), None) if os.path.isdir(args.path) else None
         if below is not None:
-            print(f"swarmview info: it holds runs below it, e.g. {below}; describe one at a time", file=sys.stderr)
+            print(
+                f"swarmview info: it holds runs below it, e.g. {below}; describe one at a time",
+                file=sys.stderr,
+            )
         return EXIT_NOT_A_BUNDLE
     bundle = load_bundle(root)
     doc = describe(bundle, args.path)

@@ -12,9 +12,7 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -30,8 +28,6 @@ ORDER = 10
 EXIT_USAGE = 2
 EXIT_COULD_NOT_VERIFY = 3
 EXIT_INTERRUPTED = 130
-BATCH_SCHEMA = "swarmview.verify-batch/1"
-BATCH_ORDER = {130: 4, 1: 3, 3: 2, 0: 1}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -105,13 +101,8 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("swarmview", appauthor=False))
 
 
-def _drive(path: str, bar: ProgressBar | None, cache: Path | None = None, **kwargs: Any) -> Report:
-    if cache is not None:
-        from swarmview.core.verify.cache import cached_verify
-
-        gen = cached_verify(path, cache, **kwargs)
-    else:
-        gen = verify(path, **kwargs)
+def _drive(path: str, bar: ProgressBar | None, **kwargs: Any) -> Report:
+    gen = verify(path, **kwargs)
     try:
         while True:
             progress = next(gen)
@@ -203,34 +194,33 @@ def _with_path(report: Report, path: str) -> Report:
 
 
 def _run_batch(path: str, args: argparse.Namespace, kwargs: dict[str, Any], not_found: str) -> int:
-    """A folder holding bundles below it (§2 "Batches"): one report per run, the worst exit code."""
-    from swarmview.core.bundle import discover_bundles
+    """A folder holding bundles below it (§2 "Batches"): one report per run, the worst exit code.
 
-    errors: list[tuple[str, str]] = []
-    roots = list(discover_bundles(path, errors=errors))
-    for where, message in errors:
-        print(f"swarmview verify: {where}: {message}", file=sys.stderr)
-    if not roots:
+    Scheduling and the cache are ``core.runs`` (shared with the GUI); this only prints.
+    """
+    from swarmview.core.runs.batch import verify_batch
+    from swarmview.core.runs.cache import VerifyCache
+
+    cache = None if args.no_cache else VerifyCache(cache_dir())
+    gen = verify_batch(path, cache=cache, **kwargs)
+    try:
+        while True:
+            next(gen)
+    except StopIteration as stop:
+        result = stop.value
+    except NotABundleError:
         print(f"swarmview verify: {not_found}; no bundle found below it", file=sys.stderr)
         return EXIT_USAGE
-    started = time.monotonic()
-    workers = max(1, min(len(roots), os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        cache = None if args.no_cache else cache_dir()
-        reports = list(pool.map(lambda r: _drive(str(r), None, cache, workers=1, **kwargs), roots))
-    summary: dict[str, Any] = {"runs": len(reports)}
-    for verdict in ("verified", "verified_with_warnings", "problems", "could_not_verify", "cancelled"):
-        summary[verdict] = sum(1 for r in reports if r.verdict == verdict)
-    summary["bytes_hashed"] = sum(r.bytes_hashed for r in reports)
-    summary["elapsed_s"] = round(time.monotonic() - started, 3)
-    worst = max((r.exit_code for r in reports), key=lambda c: BATCH_ORDER.get(c, 0))
+    for where, message in result.errors:
+        print(f"swarmview verify: {where}: {message}", file=sys.stderr)
     if args.json:
-        _emit({"schema": BATCH_SCHEMA, "path": path, "runs": [r.to_json() for r in reports], "summary": summary})
+        _emit(result.to_json())
     else:
-        for r in reports:
-            _print_human(r, args.verbose)
+        for report in result.reports:
+            _print_human(report, args.verbose)
             print()
-        print(f"{len(reports)} runs: " + ", ".join(f"{summary[k]} {k}" for k in
-                                                   ("verified", "verified_with_warnings", "problems",
-                                                    "could_not_verify", "cancelled") if summary[k]))
-    return worst
+        summary = result.summary()
+        print(f"{summary['runs']} runs: " + ", ".join(
+            f"{summary[k]} {k.replace('_', ' ')}" for k in
+            ("verified", "verified_with_warnings", "problems", "could_not_verify", "cancelled") if summary[k]))
+    return int(result.exit_code)

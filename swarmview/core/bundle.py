@@ -57,9 +57,7 @@ def find_bundle_root(path: str | os.PathLike[str]) -> Path:
         if parent == folder:
             break
         folder = parent
-    raise NotABundleError(
-        f"{given}: not a bundle (no run.json in this folder or any folder above it)"
-    )
+    raise NotABundleError(f"{given}: not a bundle (no run.json in this folder or any folder above it)")
 
 
 def is_bundle_folder(folder: str | os.PathLike[str]) -> bool:
@@ -92,9 +90,7 @@ def discover_bundles(
             continue
         try:
             with os.scandir(folder) as entries:
-                subfolders = [
-                    e.name for e in entries if e.is_dir(follow_symlinks=False)
-                ]
+                subfolders = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
         except OSError as exc:
             if errors is not None:
                 errors.append((str(folder), exc.strerror or str(exc)))
@@ -251,13 +247,15 @@ def load_bundle(
     cancel: threading.Event | None = None,
     progress: Callable[[int, int], None] | None = None,
     max_line_bytes: int = 64 << 20,
+    max_parse_bytes: int | None = None,
 ) -> Bundle:
     """Read every content file of the bundle at ``root`` once and derive what the viewer shows.
 
     Never raises on bad content: unreadable or malformed parts become findings and empty values.
     Thread-safe (no shared state) so the GUI runs it in a worker; ``cancel`` is checked between 1 MiB
     reads (raises :class:`LoadCancelled`); ``progress(bytes_done, bytes_total)`` reports bytes read.
-    No hashing: integrity is ``verify``'s job.
+    No hashing: integrity is ``verify``'s job. ``max_parse_bytes`` skips bigger files (FILE_TOO_LARGE),
+    a guard for machines that cannot hold a huge run in memory.
     """
     from swarmview.core.content import TELEMETRY, ContentChecker, feed_from_disk
     from swarmview.core.jsonfiles import GRAPH, MANIFEST, RUN
@@ -269,7 +267,7 @@ def load_bundle(
             pass
     except OSError as exc:
         root_error = f"{exc.strerror or exc} (os error {exc.errno})"
-    checker = ContentChecker(root_path, max_line_bytes=max_line_bytes)
+    checker = ContentChecker(root_path, max_parse_bytes=max_parse_bytes, max_line_bytes=max_line_bytes)
     try:
         sizes = feed_from_disk(checker, root_path, cancel=cancel, progress=progress)
     except InterruptedError:

@@ -97,7 +97,9 @@ class _FileState:
 class ContentChecker:
     """The content stage of verify, fed with the bytes being hashed (docs/internal-api.md)."""
 
-    def __init__(self, root: Path, *, max_parse_bytes: int | None = None, max_line_bytes: int = 64 << 20) -> None:
+    def __init__(
+        self, root: Path, *, max_parse_bytes: int | None = None, max_line_bytes: int = 64 << 20
+    ) -> None:
         self.root = Path(root)
         self.max_parse_bytes = max_parse_bytes
         self.max_line_bytes = max_line_bytes
@@ -155,10 +157,12 @@ class ContentChecker:
         return list(result.findings), result.outcome.report
 
     def result(self, prior_failure: Mapping[str, Any] | None = None) -> ContentResult:
-        """Parse what was fed (once) and derive everything; later calls return the same result."""
-        if self._result is None:
-            self._result = _analyze(self, prior_failure)
-        return self._result
+        """Parse what was fed (once) and derive everything; ``outcome`` follows ``prior_failure``."""
+        with self._lock:
+            if self._result is None:
+                self._result = _analyze(self)
+            self._result.outcome = ul.emulate_load_report(self._result.upstream_files, prior_failure)
+            return self._result
 
 
 def _probe_os_error(path: Path) -> tuple[str, str] | None:
@@ -183,7 +187,7 @@ def _too_large(rel: str, size: int, limit: int) -> Finding:
     )  # fmt: skip
 
 
-def _analyze(checker: ContentChecker, prior_failure: Mapping[str, Any] | None) -> ContentResult:
+def _analyze(checker: ContentChecker) -> ContentResult:
     res = ContentResult()
     ups = res.upstream_files
     for rel, st in checker._files.items():
@@ -217,7 +221,6 @@ def _analyze(checker: ContentChecker, prior_failure: Mapping[str, Any] | None) -
             res.findings.extend(rr.findings)
             count, unfinished = _table_counts(rr.table)
             ups[rel] = ul.UpstreamFile(error=rr.upstream_error, count=count, unfinished=unfinished)
-    res.outcome = ul.emulate_load_report(ups, prior_failure)
     _derive_view(res)
     return res
 
@@ -240,7 +243,9 @@ def _parse_log(rel: str, data: bytes) -> LogResult:
     return LogResult(rel, list(pairs), findings, error)
 
 
-def _materialization_findings(rel: str, data: bytes, pairs: list[tuple[int, dict[str, Any]]]) -> list[Finding]:
+def _materialization_findings(
+    rel: str, data: bytes, pairs: list[tuple[int, dict[str, Any]]]
+) -> list[Finding]:
     """MATERIALIZATION_DOWNGRADED (F-18): a V2-looking line upstream silently reads as V1."""
     from swarmview.core.jsontext import types
     from swarmview.core.jsontext.decode import JsonError, decode
@@ -278,7 +283,9 @@ def _derive_view(res: ContentResult) -> None:
     jf = res.json_files
     graph_file = jf.get(GRAPH)
     graph_exact = graph_file.value if graph_file else None
-    graph_up = graph_file.upstream_value if graph_file and graph_file.upstream_value is not None else graph_exact
+    graph_up = (
+        graph_file.upstream_value if graph_file and graph_file.upstream_value is not None else graph_exact
+    )
     marker_file = jf.get(MARKER)
     marker = marker_file.value if marker_file else None
     reason: str | None = None

@@ -32,6 +32,8 @@ from swarmview.core.writer.session import DataOpsSession, OutputSpec
 Size = Literal["small", "large"]
 SEC = 1_000_000_000
 MS = 1_000_000
+#: Lines generated per write: small enough that the text buffers are reused (fewer page faults).
+CHUNK = 50_000
 CODE_REF = "swarmview-demo@0.1.0"
 PEERS = ("peer-0", "peer-1", "peer-2", "peer-3")
 
@@ -250,9 +252,8 @@ def _write_peer_metrics(w: BundleWriter, scale: Scale, rng: np.random.Generator,
     loss, accuracy, grad = _curve(rng, scale.metric_steps, p)
     step = np.arange(n, dtype=np.int64)
     ts = t0 + (step * span_ns) // scale.metric_steps + scale.step_ns
-    chunk = 1_000_000
-    for lo in range(0, n, chunk):
-        hi = min(n, lo + chunk)
+    for lo in range(0, n, CHUNK):
+        hi = min(n, lo + CHUNK)
         for name, values, unit in (("train/loss", loss, None), ("train/accuracy", accuracy, "1"),
                                    ("train/grad_norm", grad, None)):  # fmt: skip
             w.append_raw_lines(METRICS, bulk.metric_lines(
@@ -267,8 +268,8 @@ def _write_coordinator(w: BundleWriter, scale: Scale, rng: np.random.Generator, 
     span = hashes.native_runner_span_id(hashes.node_id_from_key("train/fit"), t0)
     throughput = np.round(1800.0 + 250.0 * np.sin(np.arange(n) / 7.0) + 40.0 * rng.standard_normal(n), 2)
     wire = np.round(np.abs(3.2e6 + 4.0e5 * rng.standard_normal(n)), 0)
-    for lo in range(0, n, 1_000_000):
-        hi = min(n, lo + 1_000_000)
+    for lo in range(0, n, CHUNK):
+        hi = min(n, lo + CHUNK)
         w.append_raw_lines(METRICS, bulk.metric_lines(w.run_id, "swarm/throughput", ts[lo:hi], throughput[lo:hi],
                                                       unit="samples/s", span_id=span).encode())  # fmt: skip
         w.append_raw_lines(METRICS, bulk.metric_lines(w.run_id, "swarm/bytes_on_wire", ts[lo:hi], wire[lo:hi],

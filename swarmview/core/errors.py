@@ -26,3 +26,7 @@ class UpstreamIOError(SwarmviewError):
 
 class BundleWriteError(UpstreamIOError):
     """The writer refused a record or failed to write (upstream's kind and exact text)."""
+
+
+class UsageError(SwarmviewError):
+    """The command was given something it cannot use: an unknown option value, a bad rules file (exit 2)."""

@@ -136,12 +136,20 @@ def parse_error_finding(rel_path: str, message: str, line: int, column: int) -> 
             column=column,
         )
     if rel_path == MANIFEST:
-        return finding("MANIFEST_INVALID", rel_path, f"{rel_path}:{line}:{column}: {message}", line=line, column=column)
+        return finding(
+            "MANIFEST_INVALID", rel_path, f"{rel_path}:{line}:{column}: {message}", line=line, column=column
+        )
     if rel_path == RUN:
         return finding(
-            "RUN_JSON_UNREADABLE", rel_path, f"{rel_path}:{line}:{column}: {message}", line=line, column=column
+            "RUN_JSON_UNREADABLE",
+            rel_path,
+            f"{rel_path}:{line}:{column}: {message}",
+            line=line,
+            column=column,
         )
-    return finding("JSON_PARSE_ERROR", rel_path, f"{rel_path}:{line}:{column}: {message}", line=line, column=column)
+    return finding(
+        "JSON_PARSE_ERROR", rel_path, f"{rel_path}:{line}:{column}: {message}", line=line, column=column
+    )
 
 
 def _where(rel_path: str, line: int | None, column: int | None) -> str:
@@ -158,7 +166,9 @@ def diagnostic_findings(rel_path: str, diagnostics: Sequence[Any], *, upstream_f
     """
     groups: dict[tuple[str, str], list[Any]] = {}
     for diag in diagnostics:
-        label = diag.key if diag.kind in {"duplicate_field", "duplicate_key", "unknown_field"} else diag.detail
+        label = (
+            diag.key if diag.kind in {"duplicate_field", "duplicate_key", "unknown_field"} else diag.detail
+        )
         groups.setdefault((diag.kind, str(label)), []).append(diag)
     out: list[Finding] = []
     for (kind, label), diags in groups.items():
@@ -172,7 +182,7 @@ def diagnostic_findings(rel_path: str, diagnostics: Sequence[Any], *, upstream_f
                 finding(
                     "DUPLICATE_KEY",
                     rel_path,
-                    f"{where}: key \"{label}\" appears more than once in {first.path or 'the object'}{times}; "
+                    f'{where}: key "{label}" appears more than once in {first.path or "the object"}{times}; '
                     "upstream refuses the file (duplicate field); swarmview reads the last value",
                     severity=sev,
                     **pos,
@@ -183,14 +193,16 @@ def diagnostic_findings(rel_path: str, diagnostics: Sequence[Any], *, upstream_f
                 finding(
                     "DUPLICATE_KEY",
                     rel_path,
-                    f"{where}: key \"{label}\" appears more than once in {first.path or 'a map'}{times}; "
+                    f'{where}: key "{label}" appears more than once in {first.path or "a map"}{times}; '
                     "upstream keeps the last value",
                     severity="warning",
                     **pos,
                 )
             )
         elif kind == "unknown_field":
-            out.append(finding("UNKNOWN_FIELD", rel_path, f"{where}: unknown key \"{label}\" ignored{times}", **pos))
+            out.append(
+                finding("UNKNOWN_FIELD", rel_path, f'{where}: unknown key "{label}" ignored{times}', **pos)
+            )
         elif kind == "nonfinite_null":
             out.append(
                 finding(

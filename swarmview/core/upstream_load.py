@@ -4,9 +4,9 @@ Upstream stops at the first failing step and shows nothing; swarmview reads ever
 (F-10) but must still say exactly what upstream would. This module decides that verdict from what
 each file gave upstream's reader (:class:`UpstreamFile`), which the callers compute while reading
 every file once: the verifier's content stage (``content.ContentChecker``), ``load_bundle`` and the
-stand-alone :func:`upstream_load_report`. It also carries the loader's own semantics — the replay
-over snapshots, V1→V2 conversion and ordering of materializations, the report's unsafe derivation —
-so the viewer shows what upstream's report would show.
+stand-alone :func:`upstream_load_report`. The loader's dataset semantics (replay, V1→V2, ordering,
+unsafe derivations) are ``identity.dataops``'; this module only orders the steps and stops where
+upstream stops.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import Any
 
 from swarmview.core.identity import dataops
 from swarmview.core.identity.graph import normalize_graph
-from swarmview.core.identity.hashes import node_id_from_key
 
 GRAPH = "graph.json"
 REGISTRY = "datasets/registry.json"
@@ -78,7 +77,9 @@ class LoadOutcome:
 # --- the loader's semantics (shared with the viewer's derivation) ----------------------------------------
 
 
-def marker_mismatch(marker: Mapping[str, Any], registry_sha256: str | None, lineage_sha256: str | None) -> str | None:
+def marker_mismatch(
+    marker: Mapping[str, Any], registry_sha256: str | None, lineage_sha256: str | None
+) -> str | None:
     """``load.rs:snapshot_pair_mismatch_reason`` once the marker parsed (§12.6 step 2)."""
     version = marker.get("schema_version")
     if version != 1:
@@ -89,7 +90,9 @@ def marker_mismatch(marker: Mapping[str, Any], registry_sha256: str | None, line
 
 
 def unsafe_lists(
-    graph: Mapping[str, Any] | None, registry: Sequence[Mapping[str, Any]], materializations: Sequence[Mapping[str, Any]]
+    graph: Mapping[str, Any] | None,
+    registry: Sequence[Mapping[str, Any]],
+    materializations: Sequence[Mapping[str, Any]],
 ) -> dict[str, list[str]]:
     """The report's three unsafe lists (§13.4, §17.3), as the verdict files record them."""
     return dataops.unsafe_summary((graph or {}).get("nodes") or [], registry, materializations)
@@ -165,7 +168,9 @@ def emulate_load_report(
     try:
         return _load(files)
     except _Stop as stop:
-        return LoadOutcome(report={"ok": stop.ok, "kind": stop.kind, "message": stop.message, "file": stop.file})
+        return LoadOutcome(
+            report={"ok": stop.ok, "kind": stop.kind, "message": stop.message, "file": stop.file}
+        )
 
 
 def _load(files: Mapping[str, UpstreamFile]) -> LoadOutcome:
@@ -242,10 +247,3 @@ def upstream_load_report(
             prior_failure = validated
     files = read_upstream_files(Path(root))
     return emulate_load_report(files, prior_failure).report
-
-
-def node_key_ids(graph: Mapping[str, Any] | None) -> dict[str, str]:
-    """node_id → node_key of a (normalized or stored) graph, ids as upstream derives them."""
-    if not graph:
-        return {}
-    return {node_id_from_key(n["node_key"]): n["node_key"] for n in graph.get("nodes") or []}

@@ -85,10 +85,8 @@ def load_for_views(root: Path) -> Any:
     try:
         from swarmview.core.bundle import load_bundle
 
-        bundle = load_bundle(root)
-        if len(bundle.spans):
-            return bundle
-    except (ImportError, AttributeError, TypeError, NotImplementedError):
+        return load_bundle(root)
+    except ImportError:
         pass
     spans, events, metrics = tables_from_ndjson(root)
     graph = json.loads((root / "graph.json").read_text()) if (root / "graph.json").exists() else None

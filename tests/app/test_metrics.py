@@ -163,3 +163,24 @@ def test_curve_segments_restart_and_nonfinite(qtbot) -> None:
     xs = curve.smooth_item.xData
     assert np.isnan(xs).sum() >= 1  # the restart is a gap, not a line back in time
     assert curve.marker_item is not None
+
+
+def test_nonfinite_fixture_points_are_gaps_with_markers(qtbot, tmp_path) -> None:
+    """``nonfinite``: NaN/±inf written as null read back as NaN gaps, counted and marked, never drawn."""
+    from tests.app.heavy_views_data import load_for_views
+    from tests.helpers import copy_fixture
+
+    bundle = load_for_views(copy_fixture("nonfinite", tmp_path))
+    view = MetricsView(SelectionBus())
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.set_data(bundle, MetricsView.prepare(bundle))
+    curves = [c for _p, _g, cs, _x in view.plots for c, _l in cs]
+    assert curves
+    assert sum(c.data.nonfinite.size for c in curves) >= 3
+    assert any(c.marker_item is not None for c in curves)
+    assert "non-finite" in view.status.text()
+    for c in curves:
+        ys = c.smooth_item.yData
+        assert ys is None or not np.isinf(ys).any()
+    render(view)

@@ -167,6 +167,16 @@ def test_view_shortcuts_and_overlay(qtbot, window) -> None:
     assert window.overlay.isVisible()
 
 
+def test_ctrl_f_focuses_the_views_filter(qtbot, window, rich_copy) -> None:
+    open_and_settle(qtbot, window, rich_copy)
+    window.show_view("events")
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.views["events"].filter.hasFocus(), timeout=2_000)
+    window.show_view("overview")
+    assert window.focus_filter() is False  # nothing to search there
+
+
 def test_close_during_verification_leaves_no_thread(qtbot, tmp_path) -> None:
     """Closing while verifying cancels and joins every worker (and the verifier's own threads)."""
     from swarmview.app.main_window import MainWindow

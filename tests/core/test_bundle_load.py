@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import threading
 from pathlib import Path
@@ -10,29 +9,11 @@ from typing import Any
 
 import pytest
 
+from swarmview.core.bundle import LoadCancelled, load_bundle
 from tests.helpers import VERDICTS, copy_fixture, snapshot_tree
 
 
-def _missing_modules() -> list[str]:
-    missing = []
-    for module, name in (("swarmview.core.jsontext.decode", "decode"), ("swarmview.core.records", "NdjsonFile")):
-        try:
-            if not hasattr(importlib.import_module(module), name):
-                missing.append(f"{module}.{name}")
-        except ImportError:
-            missing.append(module)
-    return missing
-
-
-_MISSING = _missing_modules()
-pytestmark = pytest.mark.xfail(
-    bool(_MISSING), reason=f"collaborator modules not landed yet: {', '.join(_MISSING)}", strict=False
-)
-
-
 def _load(root: Path, **kwargs: Any) -> Any:
-    from swarmview.core.bundle import load_bundle
-
     return load_bundle(root, **kwargs)
 
 
@@ -72,7 +53,9 @@ def test_rich_bundle_shape(tmp_path: Path) -> None:
     assert bundle.counts["traces"] == 6 and bundle.counts["unfinished_spans"] == 4
     assert bundle.counts["artifacts"] == 3
     start, end = bundle.time_range
-    assert start == min(int(bundle.spans.start.min()), int(bundle.events.ts.min()), int(bundle.metrics.ts.min()))
+    assert start == min(
+        int(bundle.spans.start.min()), int(bundle.events.ts.min()), int(bundle.metrics.ts.min())
+    )
     assert end >= int(bundle.spans.end[bundle.spans.has_end].max())
     assert bundle.file_sizes["metrics.ndjson"] == (root / "metrics.ndjson").stat().st_size
     assert "STORED_HASH_MISMATCH" in _codes(bundle)
@@ -115,8 +98,6 @@ def test_progress_in_bytes_and_read_only(tmp_path: Path) -> None:
 
 
 def test_cancel(tmp_path: Path) -> None:
-    from swarmview.core.bundle import LoadCancelled
-
     cancel = threading.Event()
     cancel.set()
     with pytest.raises(LoadCancelled):

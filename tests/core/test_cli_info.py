@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import stat
@@ -17,23 +16,6 @@ import pytest
 from tests.helpers import REPO, copy_fixture
 
 
-def _missing_modules() -> list[str]:
-    missing = []
-    for module, name in (("swarmview.core.jsontext.decode", "decode"), ("swarmview.core.records", "NdjsonFile")):
-        try:
-            if not hasattr(importlib.import_module(module), name):
-                missing.append(f"{module}.{name}")
-        except ImportError:
-            missing.append(module)
-    return missing
-
-
-_MISSING = _missing_modules()
-needs_loader = pytest.mark.xfail(
-    bool(_MISSING), reason=f"collaborator modules not landed yet: {', '.join(_MISSING)}", strict=False
-)
-
-
 def _info(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "swarmview", "info", *args],
@@ -46,7 +28,6 @@ def _json(path: Path) -> tuple[int, dict[str, Any]]:
     return proc.returncode, json.loads(proc.stdout)
 
 
-@needs_loader
 def test_rich_json(tmp_path: Path) -> None:
     root = copy_fixture("rich", tmp_path)
     code, doc = _json(root / "artifacts" / "notes.md")
@@ -66,13 +47,16 @@ def test_rich_json(tmp_path: Path) -> None:
     tr = doc["time_range"]
     assert tr["end_unix_nanos"] >= tr["start_unix_nanos"] and tr["duration_s"] > 0
     assert tr["start"].startswith("2026-04-06T12:00")
-    drift = {w["message"].split(" node ")[1].split(":")[0] for w in doc["warnings"] if w["code"] == "STORED_HASH_MISMATCH"}
+    drift = {
+        w["message"].split(" node ")[1].split(":")[0]
+        for w in doc["warnings"]
+        if w["code"] == "STORED_HASH_MISMATCH"
+    }
     assert drift == {"feature/shard", "comms/gossip"}
     assert {w["severity"] for w in doc["warnings"]} == {"warning"}
     assert doc["upstream_load"] == {"ok": True, "warnings": []}
 
 
-@needs_loader
 def test_damaged_bundle_still_prints(tmp_path: Path) -> None:
     """A damaged bundle is described, exit 0; warnings carry file:line:column."""
     code, doc = _json(copy_fixture("nonfinite", tmp_path))
@@ -87,7 +71,6 @@ def test_damaged_bundle_still_prints(tmp_path: Path) -> None:
     assert code == 0 and "MANIFEST_MISSING" in {w["code"] for w in doc["warnings"]}
 
 
-@needs_loader
 def test_text_output(tmp_path: Path) -> None:
     proc = _info(str(copy_fixture("minimal", tmp_path)))
     assert proc.returncode == 0, proc.stderr
@@ -119,7 +102,6 @@ def _unprivileged_copy(name: str) -> Path:
     return root
 
 
-@needs_loader
 def test_unreadable_run_json_exit_3() -> None:
     """VERIFY.md §10/§14: run.json unreadable (permission) → exit 3, still printed; as uid 65534."""
     if os.geteuid() != 0:
@@ -143,7 +125,6 @@ def test_unreadable_run_json_exit_3() -> None:
     assert "run.json" in proc.stderr
 
 
-@needs_loader
 def test_run_json_that_cannot_be_read_exit_3(tmp_path: Path) -> None:
     """VERIFY.md §10: run.json that cannot be read (here: a folder, EISDIR) → exit 3, report still printed."""
     root = copy_fixture("minimal", tmp_path)

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from swarmview.core.bundle import load_bundle
+from swarmview.core.content import ContentChecker, feed_from_disk
 from swarmview.core.findings import Finding
 from tests.helpers import copy_fixture
 
 
-def _missing_modules() -> list[str]:
-    missing = []
-    for module, name in (("swarmview.core.jsontext.decode", "decode"), ("swarmview.core.records", "NdjsonFile")):
-        try:
-            if not hasattr(importlib.import_module(module), name):
-                missing.append(f"{module}.{name}")
-        except ImportError:
-            missing.append(module)
-    return missing
-
-
-_MISSING = _missing_modules()
-pytestmark = pytest.mark.xfail(
-    bool(_MISSING), reason=f"collaborator modules not landed yet: {', '.join(_MISSING)}", strict=False
-)
-
-
 def _run(root: Path) -> tuple[list[Finding], dict[str, Any], Any]:
     """Content findings, upstream's load_report (manifest assumed valid) and the viewer's bundle."""
-    from swarmview.core.bundle import load_bundle
-    from swarmview.core.content import ContentChecker, feed_from_disk
-
     checker = ContentChecker(root)
     feed_from_disk(checker, root)
     findings, load = checker.finish(None)
@@ -57,7 +36,9 @@ def test_b138_invalid_v2_is_downgraded_to_v1(tmp_path: Path) -> None:
     _edit(root / "datasets/materializations.ndjson", b'"cache_decision":"miss"', b'"cache_decision":"HIT"')
     findings, load, bundle = _run(root)
     down = [f for f in findings if f.code == "MATERIALIZATION_DOWNGRADED"]
-    assert [(f.path, f.line, f.severity) for f in down] == [("datasets/materializations.ndjson", 1, "warning")]
+    assert [(f.path, f.line, f.severity) for f in down] == [
+        ("datasets/materializations.ndjson", 1, "warning")
+    ]
     assert "unknown variant `HIT`" in down[0].message
     assert not [f for f in findings if f.code == "UNSUPPORTED_SCHEMA_VERSION" and f.line == 1]
     assert load == {"ok": True, "warnings": []}
@@ -89,7 +70,9 @@ def test_b132_b134_b135_b137_rich_materializations(tmp_path: Path) -> None:
     assert len(v1_rows) == 2 and all(r["op_type"] == "unknown" and r["unsafe_surface"] for r in v1_rows)
     assert {r["record_seq"] for r in v1_rows} == {13, 14}  # 1-based position among parsed rows
     with_audits = [r for r in recs if r["applied_transforms"]]
-    assert with_audits and all(isinstance(a["transform_name"], str) for r in with_audits for a in r["applied_transforms"])
+    assert with_audits and all(
+        isinstance(a["transform_name"], str) for r in with_audits for a in r["applied_transforms"]
+    )
     assert all(r["applied_transforms"] == [] for r in recs if r not in with_audits)
     keys = [(r["ts_unix_nanos"], r["record_seq"]) for r in recs]
     assert keys == sorted(keys)
@@ -126,11 +109,17 @@ def test_graph_json_unknown_key_duplicate_field_and_syntax(tmp_path: Path) -> No
     root = copy_fixture("minimal", tmp_path)
     graph = root / "graph.json"
     original = graph.read_bytes()
-    graph.write_bytes(original.replace(b'{\n  "schema_version": 1,', b'{\n  "schema_version": 1,\n  "owner": "me",'))
+    graph.write_bytes(
+        original.replace(b'{\n  "schema_version": 1,', b'{\n  "schema_version": 1,\n  "owner": "me",')
+    )
     findings, load, _ = _run(root)
-    assert [(f.code, f.severity, f.line) for f in findings if f.path == "graph.json"] == [("UNKNOWN_FIELD", "info", 3)]
+    assert [(f.code, f.severity, f.line) for f in findings if f.path == "graph.json"] == [
+        ("UNKNOWN_FIELD", "info", 3)
+    ]
     assert load["ok"] is True
-    graph.write_bytes(original.replace(b'{\n  "schema_version": 1,', b'{\n  "schema_version": 1,\n  "schema_version": 1,'))
+    graph.write_bytes(
+        original.replace(b'{\n  "schema_version": 1,', b'{\n  "schema_version": 1,\n  "schema_version": 1,')
+    )
     findings, load, _ = _run(root)
     codes = [(f.code, f.severity) for f in findings if f.path == "graph.json"]
     assert ("DUPLICATE_KEY", "error") in codes and "JSON_PARSE_ERROR" not in {c for c, _ in codes}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import shutil
 from pathlib import Path
@@ -10,33 +9,15 @@ from typing import Any
 
 import pytest
 
+from swarmview.core.content import CONTENT_PATHS, ContentChecker
 from swarmview.core.findings import Finding
 from tests.helpers import FIXTURE_NAMES, VERDICTS, copy_fixture
-
-
-def _missing_modules() -> list[str]:
-    missing = []
-    for module, name in (("swarmview.core.jsontext.decode", "decode"), ("swarmview.core.records", "NdjsonFile")):
-        try:
-            if not hasattr(importlib.import_module(module), name):
-                missing.append(f"{module}.{name}")
-        except ImportError:
-            missing.append(module)
-    return missing
-
-
-_MISSING = _missing_modules()
-pytestmark = pytest.mark.xfail(
-    bool(_MISSING), reason=f"collaborator modules not landed yet: {', '.join(_MISSING)}", strict=False
-)
 
 CHUNK = 4093  # deliberately odd: records and lines straddle chunk boundaries
 
 
 def _feed(root: Path, checker: Any, chunk: int = CHUNK) -> None:
     """Feed the content files like the verifier does: present regular files, in chunks, then end_file."""
-    from swarmview.core.content import CONTENT_PATHS
-
     for rel in CONTENT_PATHS:
         path = root / rel
         if not path.is_file():
@@ -55,8 +36,6 @@ def _prior(name: str) -> dict[str, Any] | None:
 
 
 def _check(name: str, tmp_path: Path, **kwargs: Any) -> tuple[list[Finding], dict[str, Any]]:
-    from swarmview.core.content import ContentChecker
-
     root = copy_fixture(name, tmp_path)
     checker = ContentChecker(root, **kwargs)
     _feed(root, checker)
@@ -75,7 +54,11 @@ def test_nonfinite_metric_values(tmp_path: Path) -> None:
     """F-08: null metric values are NaN with a warning per line; upstream cannot load the run."""
     findings, load = _check("nonfinite", tmp_path)
     nulls = [f for f in findings if f.code == "NONFINITE_AS_NULL"]
-    assert [(f.path, f.line) for f in nulls] == [("metrics.ndjson", 2), ("metrics.ndjson", 3), ("metrics.ndjson", 4)]
+    assert [(f.path, f.line) for f in nulls] == [
+        ("metrics.ndjson", 2),
+        ("metrics.ndjson", 3),
+        ("metrics.ndjson", 4),
+    ]
     assert all(f.severity == "warning" for f in _above_info(findings))
     assert load == {
         "ok": False, "kind": "InvalidData", "file": "metrics.ndjson",
@@ -137,7 +120,9 @@ def test_rich_uppercase_ids_are_info_only(tmp_path: Path) -> None:
     }  # fmt: skip
     # nothing above info beyond what rich itself has: upstream reads ids case-insensitively
     rich, _ = _check("rich", tmp_path)
-    assert {(f.code, f.message) for f in _above_info(findings)} == {(f.code, f.message) for f in _above_info(rich)}
+    assert {(f.code, f.message) for f in _above_info(findings)} == {
+        (f.code, f.message) for f in _above_info(rich)
+    }
     assert load["ok"] is True
 
 
@@ -155,7 +140,8 @@ def test_rich_truncated_torn_last_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["legacy_alpha6_migrated", "midrun_always", "minimal", "minimal_session", "minimal_extra_unlisted"]
+    "name",
+    ["legacy_alpha6_migrated", "midrun_always", "minimal", "minimal_session", "minimal_extra_unlisted"],
 )
 def test_nothing_above_warning(name: str, tmp_path: Path) -> None:
     findings, load = _check(name, tmp_path)
@@ -186,8 +172,6 @@ def test_file_too_large_is_hashed_not_parsed(tmp_path: Path) -> None:
 
 def test_one_read_per_file(tmp_path: Path) -> None:
     """finish() works from the fed bytes alone: the bundle may be gone by then."""
-    from swarmview.core.content import ContentChecker
-
     root = copy_fixture("rich_snapshot_mismatch", tmp_path)
     checker = ContentChecker(root)
     _feed(root, checker)
@@ -199,8 +183,6 @@ def test_one_read_per_file(tmp_path: Path) -> None:
 
 def test_unfed_content_paths_are_absent(tmp_path: Path) -> None:
     """Paths never fed are treated as absent: upstream's loader then fails on graph.json first."""
-    from swarmview.core.content import ContentChecker
-
     root = copy_fixture("minimal", tmp_path)
     checker = ContentChecker(root)
     assert checker.wants("graph.json") and not checker.wants("artifacts/x.bin")
@@ -210,8 +192,6 @@ def test_unfed_content_paths_are_absent(tmp_path: Path) -> None:
 
 
 def test_incomplete_read_of_a_missing_file_is_upstreams_os_error(tmp_path: Path) -> None:
-    from swarmview.core.content import ContentChecker
-
     root = copy_fixture("minimal", tmp_path)
     checker = ContentChecker(root)
     _feed(root, checker)

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
 import math
 from pathlib import Path
 
-import pytest
-
+from swarmview.core.jsonfiles import read_json_bytes
 from tests.helpers import copy_fixture
-
-try:
-    importlib.import_module("swarmview.core.jsontext.decode")
-    _MISSING = ""
-except ImportError as exc:
-    _MISSING = str(exc)
-pytestmark = pytest.mark.xfail(bool(_MISSING), reason=f"jsontext.decode not landed yet: {_MISSING}", strict=False)
 
 
 def test_manifest_duplicate_key_positions_per_reader(tmp_path: Path) -> None:
     """§2.6: upstream's io reader names the ':' (column 14); the finding sits on the repeated key."""
-    from swarmview.core.jsonfiles import read_json_bytes
-
     root = copy_fixture("minimal_dup_keys_manifest", tmp_path)
     res = read_json_bytes("manifest.json", (root / "manifest.json").read_bytes())
     assert res.upstream_error == "duplicate field `hash_algo` at line 5 column 14"
@@ -34,8 +23,6 @@ def test_manifest_duplicate_key_positions_per_reader(tmp_path: Path) -> None:
 
 
 def test_bom_manifest_is_unreadable(tmp_path: Path) -> None:
-    from swarmview.core.jsonfiles import read_json_bytes
-
     data = (copy_fixture("minimal_bom_manifest", tmp_path) / "manifest.json").read_bytes()
     res = read_json_bytes("manifest.json", data)
     assert res.value is None and res.upstream_error == "expected value at line 1 column 1"
@@ -45,8 +32,6 @@ def test_bom_manifest_is_unreadable(tmp_path: Path) -> None:
 
 def test_graph_floats_read_both_ways(tmp_path: Path) -> None:
     """§2.7: the graph's upstream value carries upstream's doubles (hashes), the value the exact ones."""
-    from swarmview.core.jsonfiles import read_json_bytes
-
     root = copy_fixture("minimal", tmp_path)
     text = (root / "graph.json").read_text()
     node = (
@@ -61,9 +46,9 @@ def test_graph_floats_read_both_ways(tmp_path: Path) -> None:
 
 
 def test_uppercase_run_id_is_non_canonical_and_accepted(tmp_path: Path) -> None:
-    from swarmview.core.jsonfiles import read_json_bytes
-
-    res = read_json_bytes("run.json", (copy_fixture("rich_uppercase_ids", tmp_path) / "run.json").read_bytes())
+    res = read_json_bytes(
+        "run.json", (copy_fixture("rich_uppercase_ids", tmp_path) / "run.json").read_bytes()
+    )
     assert res.upstream_error is None
     assert res.value["run_id"] == "5eed0000c0ffee00a11ce0000000b0b0"
     assert [(f.code, f.severity, f.line) for f in res.findings] == [("NON_CANONICAL_JSON", "info", 3)]
@@ -71,14 +56,14 @@ def test_uppercase_run_id_is_non_canonical_and_accepted(tmp_path: Path) -> None:
 
 def test_nonfinite_null_in_marker_free_files_is_never_invented(tmp_path: Path) -> None:
     """A registry with an unknown key: UNKNOWN_FIELD (info) once per key, with a count when repeated."""
-    from swarmview.core.jsonfiles import read_json_bytes
-
     root = copy_fixture("rich", tmp_path)
     text = (root / "datasets/registry.json").read_text()
     data = text.replace('"trust": ', '"owner": "x",\n      "trust": ').encode()
     res = read_json_bytes("datasets/registry.json", data)
     unknown = [f for f in res.findings if f.code == "UNKNOWN_FIELD"]
     assert len(unknown) == 1 and unknown[0].severity == "info"
-    assert unknown[0].message.endswith(f'unknown key "owner" ignored ({text.count(chr(34) + "trust" + chr(34))} times)')
+    assert unknown[0].message.endswith(
+        f'unknown key "owner" ignored ({text.count(chr(34) + "trust" + chr(34))} times)'
+    )
     assert res.upstream_error is None
     assert not any(isinstance(v, float) and math.isnan(v) for e in res.value["datasets"] for v in e.values())

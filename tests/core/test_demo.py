@@ -191,3 +191,16 @@ def test_cli_demo_random_run_id(tmp_path: Path) -> None:
     assert outs[0] != outs[1]
     for out in outs:
         assert Path(out).parent == tmp_path / "runs" and len(Path(out).name) == 32
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("os").environ.get("SWARMVIEW_SLOW"), reason="set SWARMVIEW_SLOW=1 (~2.5 GB, ~1 min)")
+def test_large_demo_volume(tmp_path: Path) -> None:
+    """``--size large``: at least 1M spans and 10M metric points, and upstream's validator accepts it."""
+    root = build_demo(tmp_path, "large", RUN_ID, clock_ns=FIXTURE_CLOCK)
+    counts = {}
+    for rel in ("spans.ndjson", "metrics.ndjson"):
+        with open(root / rel, "rb") as fh:
+            counts[rel] = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b""))
+    assert counts == {"spans.ndjson": 1_003_072, "metrics.ndjson": 10_011_700}
+    assert_upstream_valid(root)

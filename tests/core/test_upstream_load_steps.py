@@ -121,7 +121,9 @@ def test_b127_marker_mismatch_replays_log_only() -> None:
     marker = UpstreamFile(value={"schema_version": 1, "pair_seq": 1, "registry_sha256": "deadbeef",
                                  "lineage_sha256": "deadbeef"})  # fmt: skip
     registry = UpstreamFile(value={"schema_version": 1, "datasets": [_entry("old")]}, sha256="r" * 64)
-    out = emulate_load_report(_files(marker=marker, registry=registry, reg_log=UpstreamFile(value=[_entry("new")])))
+    out = emulate_load_report(
+        _files(marker=marker, registry=registry, reg_log=UpstreamFile(value=[_entry("new")]))
+    )
     assert out.report == {"ok": True, "warnings": [{"SnapshotPairMismatch": {"message": MISMATCH_MESSAGE}}]}
     assert [e["asset_key"] for e in out.registry] == ["new"]
     # the snapshots are not read at all on mismatch: a broken registry.json does not matter
@@ -131,7 +133,9 @@ def test_b127_marker_mismatch_replays_log_only() -> None:
 
 def test_b128_marker_schema_version_and_invalid_marker() -> None:
     """B-128: schema_version ≠ 1 → mismatch warning; an unparsable marker fails the whole load."""
-    marker = UpstreamFile(value={"schema_version": 2, "pair_seq": 1, "registry_sha256": "", "lineage_sha256": ""})
+    marker = UpstreamFile(
+        value={"schema_version": 2, "pair_seq": 1, "registry_sha256": "", "lineage_sha256": ""}
+    )
     out = emulate_load_report(_files(marker=marker, registry=None, lineage=None))
     assert out.report["warnings"] == [
         {"SnapshotPairMismatch": {"message": "unsupported snapshot_pair_commit schema_version: 2"}}
@@ -150,10 +154,16 @@ def test_b128_marker_schema_version_and_invalid_marker() -> None:
 
 def test_b129_snapshot_merged_with_log_last_wins() -> None:
     """B-129: without a marker the registry is snapshot ∪ log, the log winning per key, sorted by key."""
-    registry = UpstreamFile(value={"schema_version": 1, "datasets": [_entry("b", FP_A), _entry("a")]}, sha256="r")
+    registry = UpstreamFile(
+        value={"schema_version": 1, "datasets": [_entry("b", FP_A), _entry("a")]}, sha256="r"
+    )
     log = UpstreamFile(value=[_entry("b", FP_B), _entry("c"), _entry("b", FP_C)])
     out = emulate_load_report(_files(registry=registry, reg_log=log))
-    assert [(e["asset_key"], e["fingerprint_v0"]) for e in out.registry] == [("a", FP_A), ("b", FP_C), ("c", FP_A)]
+    assert [(e["asset_key"], e["fingerprint_v0"]) for e in out.registry] == [
+        ("a", FP_A),
+        ("b", FP_C),
+        ("c", FP_A),
+    ]
     assert out.counts is not None and out.counts["datasets"] == 3
 
 
@@ -162,8 +172,18 @@ def test_b131_descriptor_bounds_warning_in_key_order() -> None:
     log = UpstreamFile(value=[_entry("z", uri="s3://" + "x" * 2100), _entry("a", uri="s3://" + "y" * 2044)])
     out = emulate_load_report(_files(reg_log=log))
     assert out.report["warnings"] == [
-        {"SourceDescriptorBoundsExceeded": {"asset_key": "a", "message": "source descriptor uri too long: 2049 > 2048"}},
-        {"SourceDescriptorBoundsExceeded": {"asset_key": "z", "message": "source descriptor uri too long: 2105 > 2048"}},
+        {
+            "SourceDescriptorBoundsExceeded": {
+                "asset_key": "a",
+                "message": "source descriptor uri too long: 2049 > 2048",
+            }
+        },
+        {
+            "SourceDescriptorBoundsExceeded": {
+                "asset_key": "z",
+                "message": "source descriptor uri too long: 2105 > 2048",
+            }
+        },
     ]
 
 

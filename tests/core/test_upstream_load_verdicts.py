@@ -6,31 +6,15 @@ and must come back unchanged, with the file it is about.
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from swarmview.core.content import ContentChecker, feed_from_disk
+from swarmview.core.upstream_load import emulate_load_report, upstream_load_report
 from tests.helpers import FIXTURE_NAMES, VERDICTS, copy_fixture
-
-
-def _missing_modules() -> list[str]:
-    missing = []
-    for module, name in (("swarmview.core.jsontext.decode", "decode"), ("swarmview.core.records", "NdjsonFile")):
-        try:
-            if not hasattr(importlib.import_module(module), name):
-                missing.append(f"{module}.{name}")
-        except ImportError:
-            missing.append(module)
-    return missing
-
-
-_MISSING = _missing_modules()
-pytestmark = pytest.mark.xfail(
-    bool(_MISSING), reason=f"collaborator modules not landed yet: {', '.join(_MISSING)}", strict=False
-)
 
 
 def _verdict(name: str) -> dict[str, Any]:
@@ -48,9 +32,6 @@ def _prior(verdict: dict[str, Any]) -> dict[str, Any] | None:
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_load_report_equals_verdict(name: str, tmp_path: Path) -> None:
     """B-142, B-127, B-131, B-139, B-141: ok/kind/message/warnings as upstream's loader says them."""
-    from swarmview.core.content import ContentChecker, feed_from_disk
-    from swarmview.core.upstream_load import emulate_load_report
-
     verdict = _verdict(name)
     expected = verdict["load_report"]
     root = copy_fixture(name, tmp_path)
@@ -84,8 +65,6 @@ def test_load_report_equals_verdict(name: str, tmp_path: Path) -> None:
 )
 def test_failing_file_is_named(name: str, file: str, tmp_path: Path) -> None:
     """VERIFY.md §3: ``file`` is the bundle file the failing step read."""
-    from swarmview.core.upstream_load import upstream_load_report
-
     verdict = _verdict(name)
     report = upstream_load_report(copy_fixture(name, tmp_path), prior_failure=_prior(verdict))
     assert report["file"] == file
@@ -94,27 +73,14 @@ def test_failing_file_is_named(name: str, file: str, tmp_path: Path) -> None:
 
 def test_content_failure_when_manifest_is_ignored(tmp_path: Path) -> None:
     """Without a prior failure the content steps run: rich_truncated's torn spans line is upstream's error."""
-    from swarmview.core.upstream_load import upstream_load_report
-
     report = upstream_load_report(copy_fixture("rich_truncated", tmp_path), validate=False)
     assert report["ok"] is False and report["file"] == "spans.ndjson"
     assert report["message"].startswith("invalid ndjson at line 90: ")
 
 
-_VALIDATE_GAPS = {  # verify.upstream_validate (another module, in progress) disagrees with upstream here
-    "minimal_dup_keys_manifest": "upstream_validate accepts the duplicate hash_algo key",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(reason=_VALIDATE_GAPS[n], strict=False)) if n in _VALIDATE_GAPS else n
-     for n in FIXTURE_NAMES],
-)  # fmt: skip
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_standalone_upstream_load_report(name: str, tmp_path: Path) -> None:
     """All of §16.1 on disk (open and validate_manifest through verify.upstream_validate) equals the verdict."""
-    from swarmview.core.upstream_load import upstream_load_report
-
     expected = _verdict(name)["load_report"]
     report = upstream_load_report(copy_fixture(name, tmp_path))
     assert report["ok"] == expected["ok"]

@@ -272,3 +272,35 @@ def test_unreadable_folder(shared_tmp: Path) -> None:
     assert result.returncode == 3
     assert any(f["code"] == "FILE_UNREADABLE" and f["path"].startswith("artifacts/eval") for f in doc["findings"])
     os.chmod(root / "artifacts" / "eval", stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+
+
+def test_engine_reports_file_growing_during_verify(tmp_path: Path) -> None:
+    """F-07 end to end: a listed file appended to while hashed is unverified, not a hash verdict."""
+    import hashlib
+
+    root = copy_bundle("minimal", tmp_path)
+    (root / "artifacts").mkdir(exist_ok=True)
+    big = root / "artifacts" / "live.bin"
+    data = os.urandom(1 << 20) * 64
+    big.write_bytes(data)
+    _add(root, "artifacts/live.bin", hashlib.sha256(data).hexdigest(), len(data))
+    stop = threading.Event()
+
+    def appender() -> None:
+        with open(big, "ab", buffering=0) as fh:
+            while not stop.is_set():
+                fh.write(b"x")
+                stop.wait(0.0005)
+
+    thread = threading.Thread(target=appender)
+    thread.start()
+    try:
+        report = run_verify(root, workers=1)
+    finally:
+        stop.set()
+        thread.join()
+    entry = next(f for f in report.files if f.path == "artifacts/live.bin")
+    assert entry.status == "changed"
+    assert "FILE_CHANGED_DURING_VERIFY" in _codes(report)
+    assert report.verdict == "could_not_verify" and report.exit_code == 3
+    assert run_verify(root, profile="upstream").exit_code == 1  # now stable, grown: size mismatch

@@ -211,3 +211,26 @@ def test_manifest_read_uses_upstreams_exact_decoder() -> None:
     data = (FIXTURES / "minimal_dup_keys_manifest" / "manifest.json").read_bytes()
     failure = decode_manifest(data).failure
     assert failure is not None and failure.text == "duplicate field `hash_algo` at line 5 column 14"
+
+
+@pytest.mark.parametrize(("bid", "name", "expected"), [
+    ("B-056", "legacy_alpha6", {"ok": False, "kind": "InvalidData",
+                                "message": "required manifest entry missing: datasets/registry_updates.ndjson"}),
+    ("B-069", "minimal_extra_unlisted", {"ok": True}),
+    ("B-071", "unfinalized", {"ok": False, "kind": "NotFound", "message": "No such file or directory (os error 2)"}),
+    ("B-072", "crashed_midrun", {"ok": False, "kind": "InvalidData",
+                                 "message": "size mismatch for metrics.ndjson (expected 534)"}),
+])
+def test_named_behaviours_on_fixtures(bid: str, name: str, expected: dict, tmp_path: Path) -> None:
+    """B-056, B-069, B-071, B-072 as the fixtures pin them."""
+    assert upstream_stages(copy_bundle(name, tmp_path))[1] == expected, bid
+
+
+@pytest.mark.parametrize("path", ["C:\\Windows\\System32\\drivers\\etc\\hosts",
+                                  "\\\\?\\C:\\Windows\\System32\\drivers\\etc\\hosts"])
+def test_windows_absolute_forms_B060(path: str) -> None:
+    """B-060: Windows rejects these as not relative; on Linux upstream accepts them as one file name,
+    so swarmview reports them as NON_CANONICAL_PATH on every platform (F-05)."""
+    assert upstream_path_error(path) is None
+    assert canonical_problem(path) in ("backslash", "drive prefix")
+    assert safe_relative(path) is None

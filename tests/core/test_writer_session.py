@@ -280,3 +280,44 @@ def test_reproduces_crashed_midrun_fixture(tmp_path: Path) -> None:
     assert_same_tree(root, "crashed_midrun")
     _opened, validated = upstream_verdict(root)
     assert validated["message"] == "size mismatch for metrics.ndjson (expected 534)"
+
+
+def test_materialize_is_all_or_nothing_on_write_failure(writer: BundleWriter) -> None:
+    """B-112/B-113 shape: with registry_updates.ndjson replaced by a folder a two-output call fails with the
+    OS error, the session keeps its state and writes no record; once restored the same call succeeds."""
+    session = DataOpsSession(writer)
+    src = _source(session, "dataset://ns/a")
+    log = writer.root / "datasets/registry_updates.ndjson"
+    saved = log.read_bytes()
+    log.unlink()
+    log.mkdir()
+    node = _node("prep/two", ["dataset://ns/a"], ["dataset://ns/o1", "dataset://ns/o2"])
+    with pytest.raises(BundleWriteError) as info:
+        session.materialize_node_outputs(node, ["dataset://ns/o1", "dataset://ns/o2"], FIXTURE_CLOCK, False, 1)
+    assert (info.value.kind, info.value.message) == ("IsADirectory", "Is a directory (os error 21)")
+    assert session.fingerprint("dataset://ns/o1") is None and session.fingerprint("dataset://ns/a") == src["fingerprint_v0"]
+    assert (writer.root / "datasets/materializations.ndjson").read_bytes() == b""
+    assert session.record_seq == 0
+    log.rmdir()
+    log.write_bytes(saved)
+    recs = session.materialize_node_outputs(node, ["dataset://ns/o1", "dataset://ns/o2"], FIXTURE_CLOCK, False, 1)
+    assert [r["record_seq"] for r in recs] == [1, 2] and recs[0]["fingerprint_v0"] != recs[1]["fingerprint_v0"]
+
+
+def test_open_existing_bundle_append_and_finalize(tmp_path: Path) -> None:
+    """B-008/B-052: ``open`` a copy of upstream's ``minimal``, add a session, a span and an artifact; finalize."""
+    from tests.helpers import copy_fixture
+
+    root = copy_fixture("minimal", tmp_path)
+    (root / "artifacts").mkdir(exist_ok=True)
+    (root / "artifacts/notes.txt").write_text("hello")
+    with BundleWriter.open(root) as w:
+        assert w.run_id == "00000000000000000000000000000001"
+        session = DataOpsSession(w)
+        _source(session, "dataset://ns/a")
+        w.append_span(w.run_id, "0011223344556677", "s", FIXTURE_CLOCK)
+        session.finalize()
+    manifest = json.loads((root / "manifest.json").read_text())
+    listed = {e["path"]: e["required"] for e in manifest["entries"]}
+    assert listed["artifacts/notes.txt"] is False and listed["datasets/snapshot_pair_commit.json"] is False
+    assert_upstream_valid(root)

@@ -40,7 +40,7 @@ def prepare_curve(y: np.ndarray, smooth: np.ndarray) -> CurveData:
     """Pyramids of the raw and smoothed values and the non-finite markers (runs in a worker)."""
     y = np.asarray(y, dtype=np.float64)
     finite = np.isfinite(y)
-    y_draw = np.where(finite, y, np.nan)
+    y_draw = y if not np.isinf(y).any() else np.where(finite, y, np.nan)  # NaN already is a gap
     bad = np.flatnonzero(~finite)
     marker_y = np.zeros(bad.shape[0])
     if bad.size:
@@ -49,7 +49,7 @@ def prepare_curve(y: np.ndarray, smooth: np.ndarray) -> CurveData:
         nxt = np.minimum.accumulate(np.where(finite, idx, y.shape[0])[::-1])[::-1]
         src = np.where(prev[bad] >= 0, prev[bad], nxt[bad])
         marker_y = np.where(src < y.shape[0], y[np.minimum(src, y.shape[0] - 1)], 0.0)
-    s_draw = np.where(np.isfinite(smooth), smooth, np.nan)
+    s_draw = smooth if not np.isinf(smooth).any() else np.where(np.isfinite(smooth), smooth, np.nan)
     index = np.arange(y.shape[0], dtype=np.int64)
     return CurveData(y, y_draw, smooth, s_draw, minmax_pyramid(index, y_draw), minmax_pyramid(index, s_draw),
                      bad, marker_y)

@@ -31,8 +31,8 @@ V2_FIELDS: tuple[str, ...] = (
     "duration_ms", "cache_decision", "cache_reason", "cache_key_v0", "cache_hit", "unsafe_surface",
     "unsafe_reasons", "applied_transforms", "status", "error_code", "quality",
 )  # fmt: skip
-_V2_DEFAULTS: dict[str, Any] = {"input_asset_keys": [], "input_fingerprints_v0": [], "unsafe_reasons": []}
-_V2_DEFAULTS["applied_transforms"] = []
+#: V2 fields that default to an empty list when absent (§11.2 "default []").
+_V2_LIST_FIELDS = ("input_asset_keys", "input_fingerprints_v0", "unsafe_reasons", "applied_transforms")
 
 
 def _byte_key(s: str) -> bytes:
@@ -53,10 +53,9 @@ def is_v1(rec: Mapping[str, Any]) -> bool:
 def materialization_to_v2(rec: Mapping[str, Any]) -> dict[str, Any]:
     """``into_v2`` (B-132, B-133, B-136): a V1 row becomes unsafe with ``missing_provenance``, whatever it stored."""
     if not is_v1(rec):
-        out = {k: rec.get(k, _V2_DEFAULTS.get(k)) for k in V2_FIELDS}
-        for k, default in _V2_DEFAULTS.items():
-            if out[k] is None:
-                out[k] = list(default)
+        out = {k: rec.get(k) for k in V2_FIELDS}
+        for k in _V2_LIST_FIELDS:
+            out[k] = list(out[k] or [])  # a fresh list: callers may keep and extend records
         return out
     cache_hit = rec.get("cache_hit")
     return {

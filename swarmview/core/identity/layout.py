@@ -18,6 +18,8 @@ import numpy as np
 LAYER_GAP = 1.0  # y distance between layers
 NODE_GAP = 1.0  # x distance between neighbours in a layer
 SWEEPS = 4  # down+up barycenter passes
+MAX_DUMMIES_PER_NODE = 20  # dummy-node budget: edges beyond it are drawn straight
+MIN_DUMMY_BUDGET = 20_000
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class GraphLayout:
     layers: list[list[str]]
     #: indices (into the input edges) reversed to break cycles; their polylines still run from source to target
     reversed_edges: frozenset[int]
+    #: long edges left without dummy nodes (over the dummy budget): their polyline is just the two ends
+    straight_edges: frozenset[int]
     layer_of: dict[str, int]
 
 
@@ -124,8 +128,9 @@ def _sweep(
             continue
         upper, lower = adj[k - 1] if down else adj[k]
         fixed, moving = (upper, lower) if down else (lower, upper)
-        total = np.bincount(moving, weights=pos[fixed], minlength=len(pos))[nodes]
-        count = np.bincount(moving, minlength=len(pos))[nodes]
+        local = pos[moving].astype(np.int64)  # index within the layer = position in ``nodes``
+        total = np.bincount(local, weights=pos[fixed], minlength=len(nodes))
+        count = np.bincount(local, minlength=len(nodes))
         bary = np.where(count > 0, total / np.maximum(count, 1), pos[nodes])
         ranked = nodes[np.lexsort((pos[nodes], bary))]
         order[k] = ranked
@@ -143,10 +148,10 @@ def _pack(desired: np.ndarray) -> np.ndarray:
 
 
 def _coordinates(
-    order: Sequence[np.ndarray], adj: Sequence[tuple[np.ndarray, np.ndarray]], total: int
+    order: Sequence[np.ndarray], adj: Sequence[tuple[np.ndarray, np.ndarray]], pos: np.ndarray
 ) -> np.ndarray:
     """x per node: start centred, then pull each layer towards its neighbours' mean x (down, then up)."""
-    xs = np.zeros(total, dtype=np.float64)
+    xs = np.zeros(len(pos), dtype=np.float64)
     for nodes in order:
         xs[nodes] = (np.arange(len(nodes)) - (len(nodes) - 1) / 2.0) * NODE_GAP
     for down in (True, False, True):
@@ -155,8 +160,9 @@ def _coordinates(
             nodes = order[k]
             upper, lower = adj[k - 1] if down else adj[k]
             fixed, moving = (upper, lower) if down else (lower, upper)
-            total_x = np.bincount(moving, weights=xs[fixed], minlength=total)[nodes]
-            count = np.bincount(moving, minlength=total)[nodes]
+            local = pos[moving].astype(np.int64)  # ``pos`` is each node's index within its layer
+            total_x = np.bincount(local, weights=xs[fixed], minlength=len(nodes))
+            count = np.bincount(local, minlength=len(nodes))
             desired = np.where(count > 0, total_x / np.maximum(count, 1), xs[nodes])
             xs[nodes] = _pack(desired)
     return xs
@@ -211,11 +217,20 @@ def layout_dag(
     oriented = [(b, a) if e in back else (a, b) for e, a, b in valid]
     layer = _longest_path_layers(n, oriented)
 
-    # dummy chains for long edges
+    # dummy chains for long edges, shortest first, within a budget (tangled graphs would need millions)
     node_layer = list(layer.tolist())
     chains: dict[int, list[int]] = {}
     segments: list[tuple[int, int]] = []
-    for (e, _, _), (a, b) in zip(valid, oriented, strict=True):
+    straight: set[int] = set()
+    budget = max(MAX_DUMMIES_PER_NODE * n, MIN_DUMMY_BUDGET)
+    pairs = sorted(zip(valid, oriented, strict=True), key=lambda p: node_layer[p[1][1]] - node_layer[p[1][0]])
+    for (e, _, _), (a, b) in pairs:
+        span = node_layer[b] - node_layer[a]
+        if span - 1 > budget:
+            straight.add(e)
+            chains[e] = [a, b]
+            continue
+        budget -= span - 1
         chain = [a]
         for lv in range(node_layer[a] + 1, node_layer[b]):
             node_layer.append(lv)
@@ -242,7 +257,7 @@ def layout_dag(
         _sweep(order, pos, adj, down=True)
         _sweep(order, pos, adj, down=False)
 
-    xs = _coordinates(order, adj, total)
+    xs = _coordinates(order, adj, pos)
     ys = layer_arr.astype(np.float64) * LAYER_GAP
     positions = {names[i]: (float(xs[i]), float(ys[i])) for i in range(n)}
     paths: list[list[tuple[float, float]]] = [[] for _ in edges]
@@ -254,6 +269,7 @@ def layout_dag(
         edge_paths=paths,
         layers=[[names[v] for v in nodes if v < n] for nodes in order],
         reversed_edges=frozenset(back),
+        straight_edges=frozenset(straight),
         layer_of={names[i]: int(layer[i]) for i in range(n)},
     )
 

@@ -58,21 +58,21 @@ def build_table(kind: str, parts: list[Prepared], st: FileState) -> Table:
 
 def check_parents(t: SpanTable, notes: FileNotes) -> None:
     """UNKNOWN_PARENT_SPAN (F-30): a parent id that matches no span of the same trace. Vectorized:
-    spans sorted by (span id, trace), each parent looked up with one ``searchsorted``."""
+    spans sorted by id, each parent looked up with one ``searchsorted``, then its trace compared."""
     has_parent = np.flatnonzero(t.parent_id != 0)
     if not len(has_parent):
         return
-    order = np.lexsort((t.trace, t.span_id))
-    sid, trc = t.span_id[order], t.trace[order]
+    order = np.argsort(t.span_id, kind="stable")
+    sid = t.span_id[order]
     q_sid, q_trc = t.parent_id[has_parent], t.trace[has_parent]
-    pos = np.searchsorted(sid, q_sid, side="left")
-    pos_c = np.minimum(pos, len(sid) - 1)
-    found = (sid[pos_c] == q_sid) & (trc[pos_c] == q_trc)
+    pos = np.minimum(np.searchsorted(sid, q_sid, side="left"), len(sid) - 1)
+    hit = sid[pos] == q_sid
+    found = hit & (t.trace[order[pos]] == q_trc)
     # the same span id in several traces: the first match may be another trace's; look further
-    for k in np.flatnonzero(~found & (sid[pos_c] == q_sid)).tolist():
+    for k in np.flatnonzero(hit & ~found).tolist():
         j = int(pos[k])
         while j < len(sid) and sid[j] == q_sid[k]:
-            if trc[j] == q_trc[k]:
+            if t.trace[order[j]] == q_trc[k]:
                 found[k] = True
                 break
             j += 1

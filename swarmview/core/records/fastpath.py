@@ -11,6 +11,7 @@ strict decoder, which names the exact upstream error. Accepted rows become numpy
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -32,6 +33,7 @@ U64_MAX = (1 << 64) - 1
 U32_MAX = (1 << 32) - 1
 _NONE = type(None)
 _ZERO16 = "0" * 16
+_ODD_VALUE = re.compile(rb":(?:null|\{|\[)")  # a value upstream's AttrValue refuses (or a string holding it)
 
 
 class Interner:
@@ -260,31 +262,26 @@ def _attr_check(col: tuple[Any, ...], st: FileState, nan_ok: np.ndarray | None
                 bad[i] = True
     blob, starts = _attr_blob(col)
     overrides: dict[int, dict[str, Any]] = {}
-    for pat in (b":null", b":{", b":["):
-        k = blob.find(pat)
-        while k >= 0:
-            i = int(np.searchsorted(starts, k, side="right")) - 1
-            a = col[i]
-            vals = a.values()
-            if any(v is None or type(v) in (dict, list) for v in vals):
-                bad[i] = True
-            elif nan_ok is not None and nan_ok[i] and any(type(v) is float and v != v for v in vals):
-                overrides[i] = a
-            k = blob.find(pat, int(starts[i + 1]))
+    for m in _ODD_VALUE.finditer(blob):
+        i = int(np.searchsorted(starts, m.start(), side="right")) - 1
+        a = col[i]
+        vals = a.values()
+        if any(v is None or type(v) in (dict, list) for v in vals):
+            bad[i] = True
+        elif nan_ok is not None and nan_ok[i] and any(type(v) is float and v != v for v in vals):
+            overrides[i] = a
     return bad, blob, starts, overrides, new_keys
 
 
 def _shape_bad(ds: list[Any], keys: tuple[str, ...]) -> np.ndarray | None:
-    """None when every row is a dict holding exactly ``keys`` (order checked on the rows' key tuples
-    only when the count is off, cheap first test: all dicts, all of the right size, first/last keys)."""
+    """None when every row is a dict holding exactly ``keys``."""
     if _types(ds) == {dict} and set(map(len, ds)) == {len(keys)}:
-        try:
-            itemgetter(*keys)(ds[0])
-            if set(map(tuple, ds)) == {keys}:
-                return None
-        except KeyError:
-            pass
-    return np.fromiter((type(d) is not dict or tuple(d) != keys for d in ds), bool, len(ds))
+        return None  # the keys themselves are checked by the column extraction (KeyError)
+    return np.fromiter((type(d) is not dict or len(d) != len(keys) for d in ds), bool, len(ds))
+
+
+def _missing_keys(ds: list[dict[str, Any]], keys: tuple[str, ...]) -> np.ndarray:
+    return np.fromiter((any(k not in d for k in keys) for d in ds), bool, len(ds))
 
 
 def shape_ok(kind: str, ds: list[Any]) -> bool:
@@ -293,7 +290,8 @@ def shape_ok(kind: str, ds: list[Any]) -> bool:
 
 
 def prepare(
-    kind: str, ds: list[Any], lines: np.ndarray, st: FileState, nan_ok: np.ndarray | None = None
+    kind: str, ds: list[Any], lines: np.ndarray, st: FileState, nan_ok: np.ndarray | None = None,
+    *, shape_checked: bool = False,
 ) -> tuple[Prepared, list[int]]:
     """Accept what can be accepted of ``ds`` (parsed lines ``lines``); return it and the rejected indices.
 
@@ -303,7 +301,7 @@ def prepare(
     keys = KEYS[kind]
     idx = np.arange(len(ds))
     rejected: list[int] = []
-    bad = _shape_bad(ds, keys)
+    bad = None if shape_checked else _shape_bad(ds, keys)
     while True:
         if bad is not None and bad.any():
             rejected.extend(idx[bad].tolist())
@@ -329,10 +327,17 @@ def _try_prepare(
     keys = KEYS[kind]
     if n == 0:
         return Prepared(lines, {}, b"", np.zeros(1, np.int64))
-    cols = dict(zip(keys, zip(*map(itemgetter(*keys), ds), strict=True), strict=True))
+    try:
+        cols = dict(zip(keys, zip(*map(itemgetter(*keys), ds), strict=True), strict=True))
+    except KeyError:
+        return _missing_keys(ds, keys)
     bad = np.zeros(n, bool)
-    sv, _, b = _u_column(cols["schema_version"], False, U32_MAX)
-    bad |= b
+    svc = cols["schema_version"]
+    if _types(svc) == {int} and svc.count(1) == n:
+        sv = None
+    else:
+        sv, _, b = _u_column(svc, False, U32_MAX)
+        bad |= b
     trusted = nan_ok is not None
     trace, b, upper_t = _trace_ids(cols["trace_id"], st, trusted)
     bad |= b
@@ -397,7 +402,7 @@ def _try_prepare(
         if ln > 256:
             for i in np.flatnonzero(name_codes == st.names.codes[nm]):
                 notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]), f"name is {ln} bytes (upstream writer limit 256)"))
-    if int(sv.min()) != 1 or int(sv.max()) != 1:
+    if sv is not None and (int(sv.min()) != 1 or int(sv.max()) != 1):
         for i in np.flatnonzero(sv != 1):
             notes.append(("UNSUPPORTED_SCHEMA_VERSION", int(lines[i]), f"schema_version {int(sv[i])} is not supported (expected 1); read as version 1"))
     _attr_bounds(cols["attrs"], starts, lines, new_keys, notes)

@@ -84,14 +84,18 @@ class NdjsonFile:
             self._extend(chunk)
             return
         start = 0
-        if self._carry_len or self._too_long:
+        if self._too_long:
             first = chunk.find(b"\n")
             self._extend(chunk[:first])
             self._end_carried_line()
             start = first + 1
         if start <= nl:
-            self._block(chunk[start : nl + 1], self._carry_start)
-        self._carry_start += nl + 1 - start
+            block = chunk[start : nl + 1]
+            if self._carry_len:  # the carried start of a line joins this block (one parse, not two)
+                block = b"".join([*self._carry, block])
+                self._carry, self._carry_len = [], 0
+            self._block(block, self._carry_start)
+            self._carry_start += len(block)
         tail = chunk[nl + 1 :]
         if tail:
             self._extend(tail)
@@ -145,7 +149,8 @@ class NdjsonFile:
             pos = end + 1
 
     def _piece(self, block: bytes, offset: int) -> None:
-        n = block.count(b"\n")
+        raw = np.frombuffer(block, np.uint8)
+        n = int(np.count_nonzero(raw == 0x0A))
         first = self._line + 1
         if len(block) - 1 <= self.max_line_bytes:
             body = block[:-1]
@@ -154,10 +159,10 @@ class NdjsonFile:
                 ds = orjson.loads(txt)
             except orjson.JSONDecodeError:
                 ds = None
-            if ds is not None and len(ds) == n and shape_ok(self.kind, ds) and _aligned(body, txt, n) \
-                    and orjson.dumps(ds) == txt:
+            if ds is not None and len(ds) == n and shape_ok(self.kind, ds) and orjson.dumps(ds) == txt \
+                    and _aligned(raw, n):
                 lines = np.arange(first, first + n, dtype=np.int64)
-                prep, rejected = prepare(self.kind, ds, lines, self._st)
+                prep, rejected = prepare(self.kind, ds, lines, self._st, shape_checked=True)
                 if rejected:
                     texts = body.split(b"\n")
                     slow = self._slow_rows([(first + i, texts[i]) for i in rejected], torn_line=None)
@@ -302,19 +307,15 @@ _FAIL = object()
 BLOCK_BYTES = 1 << 20
 
 
-def _aligned(body: bytes, txt: bytes, n: int) -> bool:
-    """True when the n parsed elements are exactly the n lines (no line holding two records, no record
-    spread over lines). Every element is an object (checked by the caller), so the n-1 boundaries
-    between them are ``},{`` in ``txt``; if ``},{`` occurs exactly n-1 times and every former newline
-    sits in one, the boundaries are the newlines."""
+def _aligned(raw: np.ndarray, n: int) -> bool:
+    """True when the parsed elements are exactly the lines (given n elements, all objects, and a
+    compact text: the caller checked ``dumps(ds) == txt``). The n-1 boundaries between elements are
+    ``},{`` in the joined text; if no line holds ``},{`` itself, every boundary is a former newline,
+    and there are n-1 of those. (A string holding ``},{`` only sends the block line by line.)"""
     if n == 1:
         return True
-    if txt.count(b"},{") != n - 1:
-        return False
-    b = np.frombuffer(body, np.uint8)
-    nl = np.flatnonzero(b == 0x0A)
-    return bool(len(nl) == n - 1 and nl[0] > 0 and nl[-1] + 1 < len(b)
-                and np.all(b[nl - 1] == 0x7D) and np.all(b[nl + 1] == 0x7B))  # fmt: skip
+    close = np.flatnonzero(raw[:-3] == 0x7D)
+    return not bool(np.any((raw[close + 1] == 0x2C) & (raw[close + 2] == 0x7B)))
 
 
 def _id_text(kind: str, text: bytes, msg: str, col: int) -> str:

@@ -177,7 +177,11 @@ def _entry_on_disk(base: bytes, real_root: str, state: EntryState, tier: str) ->
     if outcome == "link":
         assert where is not None
         link = os.path.join(base, os.fsencode(where))
-        target = display_path(os.readlink(link))
+        try:
+            target = display_path(os.readlink(link))
+        except OSError as exc:  # replaced since the lstat
+            target = f"unreadable link: {rust_text(exc)}"
+
         real = os.path.realpath(os.path.join(base, os.fsencode(state.norm)))
         inside = os.fsdecode(real) == real_root or os.fsdecode(real).startswith(real_root.rstrip("/") + "/")
         if not inside:

@@ -332,6 +332,15 @@ class _Run:
         self._hash_findings()
 
     def _hash_findings(self) -> None:
+        listed = {s.norm for s in self.states if s.norm is not None}
+        for key, r in self.results.items():  # unlisted content files read for parsing
+            if key in listed:
+                continue
+            if r.error is not None:
+                self.findings.append(finding("FILE_UNREADABLE", key, f"{key}: {rust_text(r.error)}"))
+            elif r.changed is not None:
+                self.findings.append(finding("FILE_CHANGED_DURING_VERIFY", key,
+                                             f"{key}: changed while being verified ({r.changed}); verify again"))
         for s in self.states:
             if s.st is None or s.norm is None:
                 continue

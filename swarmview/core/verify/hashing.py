@@ -63,6 +63,9 @@ def read_file(job: HashJob, should_stop: Callable[[], bool] | None = None,
         return result
     try:
         return _read_fd(fd, job, result, should_stop, progress)
+    except OSError as exc:  # fstat failing on an open handle (I/O error, vanished network mount)
+        result.error = exc
+        return result
     finally:
         os.close(fd)
 
