@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
         root = build_demo(args.dir, args.size, run_id)
     except BundleWriteError as exc:
         print(f"swarmview demo: {exc.message}", file=sys.stderr)
-        return EXIT_EXISTS if exc.kind == "AlreadyExists" else EXIT_IO
+        exists = (exc.kind, exc.message) == ("AlreadyExists", "run artifact bundle already exists")
+        return EXIT_EXISTS if exists else EXIT_IO
     except OSError as exc:
         print(f"swarmview demo: {exc}", file=sys.stderr)
         return EXIT_IO

@@ -40,19 +40,29 @@ def span_nesting(trace: np.ndarray, span_id: np.ndarray, parent_id: np.ndarray) 
     has_parent = pid != 0
     parent_row = np.full(n, -1, dtype=np.int64)
     if n and has_parent.any():
-        # Dense ranks of every id make (trace, id) one int64 key: trace * width + rank.
-        _, inv = np.unique(np.concatenate((sid, pid)), return_inverse=True)
-        width = np.int64(2 * n + 1)
-        key_span = trace64 * width + inv[:n]
-        key_parent = trace64 * width + inv[n:]
+        # One uint64 key per (trace, id): the id mixed with the trace code. Matches are verified on both
+        # columns, so a key collision can only send a lookup to the exact (slow) path, never mislink it.
+        mix = np.uint64(0x9E3779B97F4A7C15)
+        t64 = trace64.astype(np.uint64)
+        with np.errstate(over="ignore"):
+            key_span = sid ^ (t64 * mix)
+            key_parent = pid ^ (t64 * mix)
         order = np.argsort(key_span, kind="stable")  # stable: a duplicate id resolves to its first row
         sorted_keys = key_span[order]
         q = np.flatnonzero(has_parent)
-        pos = np.searchsorted(sorted_keys, key_parent[q], side="left")
-        inside = pos < n
-        found = np.zeros(q.shape[0], dtype=bool)
-        found[inside] = sorted_keys[pos[inside]] == key_parent[q[inside]]
-        parent_row[q[found]] = order[pos[found]]
+        pos = np.minimum(np.searchsorted(sorted_keys, key_parent[q], side="left"), n - 1)
+        cand = order[pos]
+        same_key = sorted_keys[pos] == key_parent[q]
+        found = same_key & (sid[cand] == pid[q]) & (trace64[cand] == trace64[q])
+        parent_row[q[found]] = cand[found]
+        clash = np.flatnonzero(same_key & ~found)
+        if clash.size:  # rare: another (trace, id) shares the key; look the exact pair up
+            exact: dict[tuple[int, int], int] = {}
+            for r in reversed(range(n)):
+                exact[(int(trace64[r]), int(sid[r]))] = r
+            for i in clash.tolist():
+                row = int(q[i])
+                parent_row[row] = exact.get((int(trace64[row]), int(pid[row])), -1)
     orphan = has_parent & (parent_row < 0)
     depth = np.zeros(n, dtype=np.int32)
     cur = parent_row.copy()

@@ -199,3 +199,16 @@ def test_incomplete_read_of_a_missing_file_is_upstreams_os_error(tmp_path: Path)
     checker.end_file("graph.json", complete=False, size=0)
     _, load = checker.finish(None)
     assert load["kind"] == "NotFound" and load["file"] == "graph.json"
+
+
+@pytest.mark.parametrize("name", ["rich_ndjson_corrupt", "nonfinite_attr", "rich_truncated"])
+def test_chunking_does_not_change_the_result(name: str, tmp_path: Path) -> None:
+    """Streaming: the verifier's buffer size must not change findings or upstream's verdict."""
+    root = copy_fixture(name, tmp_path)
+    results = []
+    for chunk in (61, 4096, 1 << 20):
+        checker = ContentChecker(root)
+        _feed(root, checker, chunk)
+        findings, load = checker.finish(None)
+        results.append((sorted((f.code, f.path, f.line, f.column, f.message) for f in findings), load))
+    assert results[0] == results[1] == results[2]

@@ -178,6 +178,12 @@ def test_cli_demo_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["demo", str(tmp_path), "--run-id", "0" * 32]) == 2
     assert "run_id must be non-zero" in capsys.readouterr().err
     assert main(["demo", str(tmp_path), "--run-id", "xyz"]) == 2
+    (tmp_path / "file").write_text("x")
+    assert main(["demo", str(tmp_path / "file"), "--run-id", RUN_ID]) == 3  # I/O error: base is a file
+    assert "Not a directory (os error 20)" in capsys.readouterr().err
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "runs").write_text("x")
+    assert main(["demo", str(tmp_path / "b"), "--run-id", RUN_ID]) == 3
     assert main(["demo", str(tmp_path), "--size", "huge"]) == 2
 
 

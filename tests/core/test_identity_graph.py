@@ -322,3 +322,18 @@ def test_explain_finds_a_writer_that_held_every_int_as_u64() -> None:
     cause, typing = graph.explain_stored_hash(as_read, as_read, written["node_def_hash"])
     assert cause == "u64" and set(typing) == set(params)
     assert graph.explain_stored_hash(as_read, as_read, "0" * 64) == ("unknown", {})
+
+
+def test_duplicate_explicit_ids_and_edges_to_replaced_ids() -> None:
+    """F-30: two nodes with one explicit id are duplicates (as write_graph says), and an edge that names an
+    explicit id is unknown once the loader replaced it (upstream's report drops it)."""
+    shared = "0a" * 16
+    g = _graph(
+        [_node("a", node_id=shared), _node("b", node_id=shared)], [(shared, hashes.node_id_from_key("b"))]
+    )
+    found = {(f.code, f.message) for f in graph.graph_findings(g)}
+    assert ("GRAPH_DUPLICATE_NODE", f"graph.json: duplicate node_id in graph: {shared} (first node_key: a, "
+            "duplicate node_key: b)") in found  # fmt: skip
+    b = hashes.node_id_from_key("b")
+    assert ("GRAPH_EDGE_UNKNOWN_NODE", f"graph.json: graph edge references unknown node_id: {shared} -> {b} "
+            f"(missing: {shared})") in found  # fmt: skip

@@ -171,3 +171,15 @@ def test_stacking_never_overlaps_and_keeps_every_span(spans) -> None:
     for r in set(rows.tolist()):
         s, e = start[rows == r], end[rows == r]
         assert np.all(s[1:] >= e[:-1])
+
+
+def test_parent_lookup_survives_key_collisions() -> None:
+    """Two (trace, id) pairs with the same mixed key: the exact path still finds the right parent."""
+    mix = 0x9E3779B97F4A7C15
+    trace = np.array([0, 1, 1], dtype=np.int32)
+    span = np.array([5, 5 ^ mix, 7], dtype=np.uint64)
+    parent = np.array([0, 0, 5 ^ mix], dtype=np.uint64)
+    nest = span_nesting(trace, span, parent)
+    assert nest.parent_row.tolist() == [-1, -1, 1]
+    assert nest.depth.tolist() == [0, 0, 1]
+    assert not nest.orphan.any()

@@ -304,3 +304,16 @@ def test_engine_reports_file_growing_during_verify(tmp_path: Path) -> None:
     assert "FILE_CHANGED_DURING_VERIFY" in _codes(report)
     assert report.verdict == "could_not_verify" and report.exit_code == 3
     assert run_verify(root, profile="upstream").exit_code == 1  # now stable, grown: size mismatch
+
+
+def test_missing_run_json_is_run_json_unreadable_not_file_missing(tmp_path: Path) -> None:
+    """§7: RUN_JSON_UNREADABLE replaces FILE_MISSING for run.json; upstream cannot open (B-008)."""
+    root = copy_bundle("minimal", tmp_path)
+    (root / "run.json").unlink()
+    report = run_verify(root)
+    codes = _codes(report)
+    assert codes["RUN_JSON_UNREADABLE"][0].message == "run.json: not found; upstream cannot open the bundle"
+    assert not any(f.path == "run.json" for f in codes.get("FILE_MISSING", []))
+    assert report.upstream["open"] == {"ok": False, "kind": "NotFound", "message": "No such file or directory (os error 2)"}
+    assert report.run_id == "00000000000000000000000000000001"  # from the manifest
+    assert report.exit_code == 1

@@ -125,3 +125,25 @@ def test_unsafe_members_are_refused_not_extracted(tmp_path: Path) -> None:
         assert extracted.inner == "run"
     finally:
         extracted.cleanup()
+
+
+@pytest.mark.parametrize("fmt", ["tar.gz", "zip"])
+def test_export_interrupted_halfway_leaves_nothing(tmp_path: Path, fmt: str) -> None:
+    import threading
+
+    from swarmview.export.archive import ExportCancelled
+
+    root = copy_fixture("rich", tmp_path)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / f"run.{fmt}").write_bytes(b"an older export the user still has")
+    cancel = threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        if done > total // 3:
+            cancel.set()
+
+    with pytest.raises(ExportCancelled):
+        write_archive(root, out_dir / f"run.{fmt}", fmt, progress=progress, cancel=cancel)  # type: ignore[arg-type]
+    assert [p.name for p in out_dir.iterdir()] == [f"run.{fmt}"]  # no temp file left behind
+    assert (out_dir / f"run.{fmt}").read_bytes() == b"an older export the user still has"

@@ -376,10 +376,15 @@ def graph_findings(
                     f"{up['node_key']}: {path} says unsafe_surface={str(stored).lower()}, "
                     f"derived status is {derived} ({detail})",
                 ))  # fmt: skip
-    for kind, message in graph_problems(normalize_graph(graph_upstream)):
+    # duplicates as write_graph's first check sees the stored graph (explicit ids count); edges as the report
+    # draws them after normalization (an edge naming a replaced explicit id is dropped there)
+    normalized = normalize_graph(graph_upstream)
+    problems = [p for p in graph_problems(graph_upstream) if p[0] == "duplicate"]
+    problems += [p for p in graph_problems(normalized) if p[0] == "edge"]
+    for kind, message in problems:
         code = "GRAPH_DUPLICATE_NODE" if kind == "duplicate" else "GRAPH_EDGE_UNKNOWN_NODE"
         out.append(finding(code, path, f"{path}: {message}"))
-    _, left = topo_layers(normalize_graph(graph_upstream))
+    _, left = topo_layers(normalized)
     if left:
         out.append(finding("GRAPH_CYCLE", path, f"{path}: graph contains cycle(s): " + ",".join(left)))
     return out

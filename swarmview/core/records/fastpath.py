@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from operator import itemgetter
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,7 @@ class Interner:
             self.values.append(s)
         return c
 
-    def encode(self, col: tuple[str, ...] | list[str]) -> tuple[np.ndarray, list[str]]:
+    def encode(self, col: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """Codes for ``col`` (new strings appended), and the strings first seen in this call."""
         codes = list(map(self.codes.get, col))
         new: list[str] = []
@@ -106,14 +107,14 @@ def _mask(n: int, idx: list[int]) -> np.ndarray:
     return m
 
 
-def _u_column(col: tuple[Any, ...], optional: bool, maximum: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+def _u_column(col: Sequence[Any], optional: bool, maximum: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Unsigned integers: (values with None → 0, present mask or None, bad mask)."""
     n = len(col)
     ts = _types(col)
     present = None
     if optional and _NONE in ts:
         present = np.fromiter((v is not None for v in col), bool, n)
-        col = tuple([0 if v is None else v for v in col])
+        col = [0 if v is None else v for v in col]
         ts.discard(_NONE)
     if ts <= {int}:
         try:
@@ -127,7 +128,7 @@ def _u_column(col: tuple[Any, ...], optional: bool, maximum: int) -> tuple[np.nd
     return arr, present, _mask(n, bad)
 
 
-def _span_ids(col: tuple[Any, ...], optional: bool, allow_zero: bool) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def _span_ids(col: Sequence[Any], optional: bool, allow_zero: bool) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """16-hex-digit ids → uint64 (None → 0 when optional); bad mask (invalid, or zero unless
     ``allow_zero``: rows the strict decoder already reported, F-09); uppercase rows.
 
@@ -170,10 +171,10 @@ def _span_ids(col: tuple[Any, ...], optional: bool, allow_zero: bool) -> tuple[n
     return vals, bad, upper
 
 
-def _trace_ids(col: tuple[Any, ...], st: FileState, allow_zero: bool) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def _trace_ids(col: Sequence[Any], st: FileState, allow_zero: bool) -> tuple[np.ndarray, np.ndarray, list[int]]:
     n = len(col)
     if _types(col) != {str}:
-        col = tuple(v if type(v) is str else "" for v in col)  # "" fails id_error below
+        col = [v if type(v) is str else "" for v in col]  # "" fails id_error below
     codes = list(map(st.traces.codes.get, col))
     bad = np.zeros(n, bool)
     if None in codes:
@@ -197,7 +198,7 @@ def _trace_ids(col: tuple[Any, ...], st: FileState, allow_zero: bool) -> tuple[n
     return np.array(codes, np.int32), bad, upper
 
 
-def _str_column(col: tuple[Any, ...], optional: bool) -> np.ndarray | None:
+def _str_column(col: Sequence[Any], optional: bool) -> np.ndarray | None:
     ts = _types(col)
     ok = {str, _NONE} if optional else {str}
     if ts <= ok:
@@ -225,7 +226,7 @@ def _row_starts(blob: bytes, n: int) -> np.ndarray | None:
     return starts
 
 
-def _attr_blob(col: tuple[Any, ...]) -> tuple[bytes, np.ndarray]:
+def _attr_blob(col: Sequence[Any]) -> tuple[bytes, np.ndarray]:
     """Compact text of every row's map, one allocation per batch (orjson over-allocates each result,
     about 4 KiB, so per-row ``dumps`` would cost far more memory than the text itself)."""
     blob = orjson.dumps(col)[1:-1]
@@ -238,7 +239,7 @@ def _attr_blob(col: tuple[Any, ...]) -> tuple[bytes, np.ndarray]:
     return blob, starts
 
 
-def _attr_check(col: tuple[Any, ...], st: FileState, nan_ok: np.ndarray | None
+def _attr_check(col: Sequence[Any], st: FileState, nan_ok: np.ndarray | None
                 ) -> tuple[np.ndarray, bytes, np.ndarray, dict[int, dict[str, Any]], set[str]]:  # fmt: skip
     """Attribute maps: (bad mask, blob, row starts, NaN overrides, keys first seen)."""
     n = len(col)
@@ -328,7 +329,7 @@ def _try_prepare(
     if n == 0:
         return Prepared(lines, {}, b"", np.zeros(1, np.int64))
     try:
-        cols = dict(zip(keys, zip(*map(itemgetter(*keys), ds), strict=True), strict=True))
+        cols = {k: list(map(itemgetter(k), ds)) for k in keys}
     except KeyError:
         return _missing_keys(ds, keys)
     bad = np.zeros(n, bool)
@@ -411,7 +412,7 @@ def _try_prepare(
     return Prepared(lines, out, blob, starts, overrides, notes, noncanonical, new_keys)
 
 
-def _attr_bounds(col: tuple[dict[str, Any], ...], starts: np.ndarray, lines: np.ndarray, new_keys: set[str],
+def _attr_bounds(col: Sequence[dict[str, Any]], starts: np.ndarray, lines: np.ndarray, new_keys: set[str],
                  notes: list[tuple[str, int, str]]) -> None:  # fmt: skip
     """§4.5 bounds (attribute count 64, key 128 bytes, string value 1024 bytes), checked only on rows
     whose text is long enough to break one (upstream's reader checks none, F-30)."""

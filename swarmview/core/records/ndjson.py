@@ -153,8 +153,9 @@ class NdjsonFile:
         n = int(np.count_nonzero(raw == 0x0A))
         first = self._line + 1
         if len(block) - 1 <= self.max_line_bytes:
-            body = block[:-1]
-            txt = b"[" + body.replace(b"\n", b",") + b"]"
+            txt = bytearray(b"[")
+            txt += block.replace(b"\n", b",")
+            txt[-1] = 0x5D  # "]"
             try:
                 ds = orjson.loads(txt)
             except orjson.JSONDecodeError:
@@ -164,7 +165,7 @@ class NdjsonFile:
                 lines = np.arange(first, first + n, dtype=np.int64)
                 prep, rejected = prepare(self.kind, ds, lines, self._st, shape_checked=True)
                 if rejected:
-                    texts = body.split(b"\n")
+                    texts = block[:-1].split(b"\n")
                     slow = self._slow_rows([(first + i, texts[i]) for i in rejected], torn_line=None)
                     prep = merge_prepared([prep, slow])
                 self._commit(prep)
@@ -304,7 +305,7 @@ class NdjsonFile:
 
 
 _FAIL = object()
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES = 4 << 20
 
 
 def _aligned(raw: np.ndarray, n: int) -> bool:

@@ -242,6 +242,8 @@ class _Run:
             if canon:
                 self.findings.append(canon)
             self.states, entry_findings = checks.entry_checks(str(self.root), self.manifest, self.tier)
+            if any(f.code == "RUN_JSON_UNREADABLE" for f in self.findings):  # it replaces FILE_MISSING (§7)
+                entry_findings = [f for f in entry_findings if not (f.code == "FILE_MISSING" and f.path == "run.json")]
             self.findings.extend(entry_findings)
             self.findings.extend(checks.required_findings(self.states, tree_paths))
         listed = {s.norm for s in self.states if s.norm is not None}

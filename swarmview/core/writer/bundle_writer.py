@@ -15,13 +15,15 @@ swarmview writers cannot interleave); appended files fsynced before a finalize h
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from swarmview.core.errors import BundleWriteError, UpstreamIOError
 from swarmview.core.identity.graph import prepare_graph_for_write
@@ -56,6 +58,21 @@ Clock = int | Callable[[], int] | None
 
 #: Batch appends write at most this many bytes per system call.
 CHUNK_BYTES = 4 << 20
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _serialized(method: Callable[Concatenate[BundleWriter, _P], _R]) -> Callable[Concatenate[BundleWriter, _P], _R]:
+    """One write at a time per writer, like the sink's mutex (threads may share a writer)."""
+
+    @functools.wraps(method)
+    def wrapper(self: BundleWriter, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._mutex:
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 def run_id_hex(run_id: object) -> str:
@@ -111,6 +128,7 @@ class BundleWriter:
             raise ValueError(f"unknown manifest policy {manifest_policy!r}")
         self.manifest_policy: ManifestPolicy = manifest_policy
         self.sink_writes = 0
+        self._mutex = threading.RLock()
         self._lock_fd: int | None = None
         if lock:
             self._acquire_lock()
@@ -138,9 +156,10 @@ class BundleWriter:
         root = Path(base) / "runs" / hex_id
         try:
             root.parent.mkdir(parents=True, exist_ok=True)
-            if os.path.lexists(root):
-                raise FileExistsError(str(root))
-            os.mkdir(root)
+        except OSError as exc:  # e.g. <base>/runs is a file
+            raise atomic.os_error(exc) from exc
+        try:
+            os.mkdir(root)  # fails with EEXIST for anything at that path, a dangling link included
         except FileExistsError:
             raise BundleWriteError("AlreadyExists", "run artifact bundle already exists") from None
         except OSError as exc:
@@ -257,6 +276,7 @@ class BundleWriter:
 
     # --- telemetry -------------------------------------------------------------------------------
 
+    @_serialized
     def append_span(
         self,
         trace_id: object,
@@ -274,6 +294,7 @@ class BundleWriter:
         self._sink_write()
         return rec
 
+    @_serialized
     def append_event(
         self,
         ts_unix_nanos: int,
@@ -289,6 +310,7 @@ class BundleWriter:
         self._sink_write()
         return rec
 
+    @_serialized
     def append_metric(
         self,
         ts_unix_nanos: int,
@@ -306,6 +328,7 @@ class BundleWriter:
         self._sink_write()
         return rec
 
+    @_serialized
     def _append_batch(
         self, rel: str, items: Iterable[Mapping[str, Any]], prepare: Callable[..., dict[str, Any]],
         line: Callable[[Mapping[str, Any]], str],
@@ -345,6 +368,7 @@ class BundleWriter:
         """Append many metric points (mappings with ``append_metric``'s keyword names)."""
         return self._append_batch(METRICS, items, records.prepare_metric, records.metric_line)
 
+    @_serialized
     def append_raw_lines(self, rel: str, data: bytes) -> None:
         """Append pre-formatted NDJSON text (complete lines); for generators proven byte-identical."""
         if data and not data.endswith(b"\n"):
@@ -353,6 +377,7 @@ class BundleWriter:
 
     # --- graph -----------------------------------------------------------------------------------
 
+    @_serialized
     def write_graph(self, graph: Mapping[str, Any]) -> dict[str, Any]:
         """Upstream's ``write_graph`` (§7.4): bounds, validation, ``code_ref`` fill, normalization.
 
@@ -370,12 +395,14 @@ class BundleWriter:
 
     # --- datasets --------------------------------------------------------------------------------
 
+    @_serialized
     def append_materialization(self, record: Mapping[str, Any]) -> None:
         """Append a legacy ``MaterializationRecordV1`` (§11.1); upstream validates nothing here."""
 
         self._append_record(MATERIALIZATIONS, values.materialization_v1(record), types.MATERIALIZATION_V1)
         self._sink_write()
 
+    @_serialized
     def append_materialization_v2(self, record: Mapping[str, Any]) -> None:
         """Append a ``MaterializationRecordV2`` (§11.2)."""
 
@@ -383,18 +410,21 @@ class BundleWriter:
         self._append_record(MATERIALIZATIONS, rec, types.MATERIALIZATION_V2)
         self._sink_write()
 
+    @_serialized
     def append_registry_update(self, entry: Mapping[str, Any]) -> None:
         """Append a ``DatasetEntryV1`` to ``registry_updates.ndjson`` (§12.1); no sanitization (as upstream)."""
 
         self._append_record(REGISTRY_UPDATES, values.dataset_entry(entry), types.DATASET_ENTRY_V1)
         self._sink_write()
 
+    @_serialized
     def append_lineage_edge_update(self, edge: Mapping[str, Any]) -> None:
         """Append a ``LineageEdgeV1`` to ``lineage_edges.ndjson``."""
 
         self._append_record(LINEAGE_EDGES, values.lineage_edge(edge), types.LINEAGE_EDGE_V1)
         self._sink_write()
 
+    @_serialized
     def write_dataset_registry(self, registry: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> bytes:
         """Replace ``datasets/registry.json`` (entries written in the order given, as upstream)."""
 
@@ -407,6 +437,7 @@ class BundleWriter:
         self._sink_write()
         return data
 
+    @_serialized
     def write_dataset_lineage(self, lineage: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> bytes:
         """Replace ``datasets/lineage.json``."""
 
@@ -419,6 +450,7 @@ class BundleWriter:
         self._sink_write()
         return data
 
+    @_serialized
     def write_snapshot_pair_commit(self, pair_seq: int) -> dict[str, Any]:
         """The marker of §12.4 over the snapshots *as now on disk*; not a sink write (§12.3)."""
         digests = {}
@@ -443,6 +475,7 @@ class BundleWriter:
         for rel in NDJSON_FILES:
             atomic.fsync_file(self.root / rel)
 
+    @_serialized
     def finalize_manifest(self) -> bytes:
         """Upstream's ``finalize_manifest`` (§5.2), after syncing the logs; returns the bytes written.
 
