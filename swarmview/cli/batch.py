@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -148,7 +148,7 @@ def run_json_facts(root: str) -> tuple[str, str]:
     created = doc.get("created_unix_nanos")
     when = "?"
     if type(created) is int and 0 <= created < 1 << 63:
-        when = datetime.fromtimestamp(created / 1e9, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        when = datetime.fromtimestamp(created / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
     version = doc.get("swarmtorch_version")
     return when, version if isinstance(version, str) and version else "?"
 

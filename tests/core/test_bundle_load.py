@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -124,3 +125,26 @@ def test_b130_midrun_registry_includes_log_only_entries(tmp_path: Path) -> None:
     loaded = {e["asset_key"] for e in bundle.registry}
     assert snapshot < loaded and "dataset://m/c" in loaded - snapshot
     assert bundle.upstream_load == {"ok": True, "warnings": []}
+
+
+def test_fifo_content_file_never_blocks(tmp_path: Path) -> None:
+    """F-04: a FIFO in place of events.ndjson is not opened; upstream's verdict is then undetermined."""
+    root = copy_fixture("minimal", tmp_path)
+    (root / "events.ndjson").unlink()
+    os.mkfifo(root / "events.ndjson")
+    done: list[Any] = []
+    worker = threading.Thread(target=lambda: done.append(load_bundle(root)), daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert done, "load_bundle blocked on a FIFO"
+    bundle = done[0]
+    assert bundle.upstream_load["ok"] is None and bundle.upstream_load["file"] == "events.ndjson"
+    assert len(bundle.events) == 0
+
+
+def test_max_parse_bytes_skips_big_files(tmp_path: Path) -> None:
+    """F-29: a file over the limit is reported (FILE_TOO_LARGE) and left unparsed."""
+    bundle = load_bundle(copy_fixture("rich", tmp_path), max_parse_bytes=100_000)
+    big = [f for f in bundle.findings if f.code == "FILE_TOO_LARGE"]
+    assert [f.path for f in big] == ["metrics.ndjson"] and big[0].found == 460000
+    assert len(bundle.metrics) == 0 and len(bundle.spans) == 226

@@ -14,7 +14,15 @@ from swarmview.core.errors import NotABundleError
 from swarmview.core.runs import batch as batch_mod
 from swarmview.core.runs.batch import BatchResult, find_runs, verify_batch
 from swarmview.core.runs.cache import VerifyCache, tree_state
-from tests.core._runs_support import EXPECTED, TOO_DEEP, build_template, flip_byte, runs_folder, settle, write_run
+from tests.core._runs_support import (
+    EXPECTED,
+    TOO_DEEP,
+    build_template,
+    flip_byte,
+    runs_folder,
+    settle,
+    write_run,
+)
 from tests.helpers import snapshot_tree
 
 

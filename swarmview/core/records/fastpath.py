@@ -12,9 +12,9 @@ strict decoder, which names the exact upstream error. Accepted rows become numpy
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
