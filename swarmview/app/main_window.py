@@ -259,7 +259,7 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         if self.session is not None:
-            self.open_path(self.session.root or self.session.path)
+            self.open_path(self.session.path if self.session.archive is not None else (self.session.root or self.session.path))
 
     def reverify(self) -> None:
         if self.session is not None and self.session.root is not None:
@@ -278,8 +278,7 @@ class MainWindow(QMainWindow):
 
     def _close_session(self) -> None:
         if self.session is not None:
-            self.session.close()
-            self.session.deleteLater()
+            self.session.close()  # an extracted archive goes when its last task ends
             self.session = None
         self.bundle = None
         self.report = None
@@ -295,9 +294,12 @@ class MainWindow(QMainWindow):
     def _on_root(self, root: Path) -> None:
         if not self._current():
             return
-        self.setWindowTitle(f"{Path(root).name} — SwarmView")
-        self.status_label.setText(str(root))
-        self.settings.add_recent_run(str(root))
+        session = self.session
+        archive = session.archive if session is not None else None
+        name = archive.archive.name if archive is not None else Path(root).name
+        self.setWindowTitle(f"{name} — SwarmView")
+        self.status_label.setText(session.display_root if session is not None else str(root))
+        self.settings.add_recent_run(str(archive.archive) if archive is not None else str(root))
 
     def _on_open_failed(self, message: str) -> None:
         if not self._current():
@@ -352,7 +354,7 @@ class MainWindow(QMainWindow):
         if not self._current() or self.session is None:
             return
         self.report = None
-        self.banner.show_verifying(str(self.session.root))
+        self.banner.show_verifying(self.session.display_root or str(self.session.root))
         for view in self.views.values():
             view.set_report(None)
         self.details.set_report(None)
@@ -420,6 +422,9 @@ class MainWindow(QMainWindow):
         if self.session is not None:
             self.session.close()
         self.pool.shutdown()
+        if self.session is not None:
+            self.session._tasks.clear()  # joined above; their queued "ended" will never be delivered
+            self.session.cleanup()
         for view in self.views.values():
             view.clear()
         super().closeEvent(event)

@@ -242,6 +242,8 @@ class RunSession(QObject):
         self._tasks: set[Task] = set()
         self._verify_task: Task | None = None
         self._closed = False
+        self.archive: Any = None  # core ExtractedArchive when the run came from an archive
+        self.display_root = ""
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -249,7 +251,32 @@ class RunSession(QObject):
         if finder is None:
             self._fail_open("This build of swarmview cannot open runs: " + "; ".join(self.core.missing))
             return
-        self._run("find root", lambda _ev: finder(self.path), self._on_root, self._fail_open)
+        self._run("find root", lambda _ev: self._find_root(finder), self._on_root, self._fail_open)
+
+    def _find_root(self, finder: Callable[..., Any]) -> Any:  # worker thread
+        """The bundle root; an exported archive is first extracted into a private folder (VERIFY.md §2)."""
+        import os
+        from pathlib import Path
+
+        try:
+            from swarmview.core.archive_input import extract_archive, is_archive_path
+        except ImportError:  # archives are an extra of the core; folders still open
+            return finder(self.path)
+        path = Path(os.fspath(self.path))
+        if not is_archive_path(path):
+            return finder(path)
+        archive = extract_archive(path)
+        if self._closed:
+            archive.cleanup()
+            raise InterruptedError("closed while extracting")
+        self.archive = archive
+        return archive.root
+
+    def cleanup(self) -> None:
+        """Remove an extracted archive once no task of this session can still read it."""
+        if self.archive is not None and not self._tasks:
+            self.archive.cleanup()
+            self.archive = None
 
     def busy(self) -> bool:
         return bool(self._tasks)
@@ -262,6 +289,7 @@ class RunSession(QObject):
         self._closed = True
         for task in list(self._tasks):
             task.cancel()
+        self.cleanup()
 
     def cancel_verify(self) -> None:
         if self._verify_task is not None:
@@ -299,8 +327,11 @@ class RunSession(QObject):
 
         def ended(t: Task = task) -> None:
             self._tasks.discard(t)
-            if not self._tasks and not self._closed:
-                self.idle.emit()
+            if not self._tasks:
+                if self._closed:
+                    self.cleanup()
+                else:
+                    self.idle.emit()
 
         task.signals.done.connect(done)
         task.signals.failed.connect(failed)
@@ -317,6 +348,7 @@ class RunSession(QObject):
 
     def _on_root(self, root: Any) -> None:
         self.root = root
+        self.display_root = self.archive.display_root if self.archive is not None else str(root)
         self.root_found.emit(root)
         load = self.core.load_bundle
         if load is None:

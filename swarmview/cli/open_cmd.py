@@ -9,6 +9,7 @@ writes the PNG and exits (README images, smoke tests).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -104,59 +105,31 @@ def run(args: argparse.Namespace) -> int:
         print("swarmview: no display (DISPLAY/WAYLAND_DISPLAY unset); use --screenshot for offscreen output",
               file=sys.stderr)
         return EXIT_NO_GUI
-    extracted: list[Any] = []
     try:
-        try:
-            from swarmview.app.application import create_application, route_qt_messages
-            from swarmview.app.main_window import MainWindow
-        except ImportError as exc:
-            print(f"swarmview: the viewer cannot start: {exc} (install PySide6-Essentials)", file=sys.stderr)
-            return EXIT_NO_GUI
-        import logging
-
-        logging.basicConfig(level=logging.WARNING, format="swarmview: %(name)s: %(message)s")
-        route_qt_messages()
-        roots = _extract_archives(roots, extracted)
-        if not roots:
-            return EXIT_NOT_A_BUNDLE
+        from swarmview.app.application import create_application, route_qt_messages
+        from swarmview.app.main_window import MainWindow
         from swarmview.app.settings import Settings
-
-        app, file_open = create_application([sys.argv[0]], theme=Settings().theme())
-        if args.screenshot:
-            return _screenshot(MainWindow, roots[0], args, size)
-        windows = []
-        for root in roots[:MAX_WINDOWS]:
-            window = MainWindow()
-            window.show()
-            if args.view and args.view != "all":
-                window.show_view(args.view)
-            window.open_path(str(root))
-            windows.append(window)
-        file_open.set_handler(windows[-1].open_paths)
-        app.exec()
-        return 0
-    finally:
-        for archive in extracted:
-            archive.cleanup()
-
-
-def _extract_archives(roots: list[Path], extracted: list[Any]) -> list[Path]:
-    out: list[Path] = []
-    for root in roots:
-        if root.is_file():
-            from swarmview.core.archive_input import extract_archive
-            from swarmview.core.errors import SwarmviewError
-
-            try:
-                archive = extract_archive(root)
-            except SwarmviewError as exc:
-                print(f"swarmview: {exc}", file=sys.stderr)
-                continue
-            extracted.append(archive)
-            out.append(archive.root)
-        else:
-            out.append(root)
-    return out
+    except ImportError as exc:
+        print(f"swarmview: the viewer cannot start: {exc} (install PySide6-Essentials)", file=sys.stderr)
+        return EXIT_NO_GUI
+    logging.basicConfig(level=logging.WARNING, format="swarmview: %(name)s: %(message)s")
+    route_qt_messages()
+    app, file_open = create_application([sys.argv[0]], theme=Settings().theme())
+    if args.screenshot:
+        return _screenshot(MainWindow, roots[0], args, size)
+    windows = []
+    for root in roots[:MAX_WINDOWS]:
+        window = MainWindow()
+        window.show()
+        if args.view and args.view != "all":
+            window.show_view(args.view)
+        window.open_path(str(root))  # archives are extracted by the window's worker
+        windows.append(window)
+    if len(roots) > MAX_WINDOWS:
+        print(f"swarmview: opened the first {MAX_WINDOWS} of {len(roots)} runs", file=sys.stderr)
+    file_open.set_handler(windows[-1].open_paths)
+    app.exec()
+    return 0
 
 
 def _screenshot(window_cls: Any, root: Path, args: argparse.Namespace, size: tuple[int, int]) -> int:

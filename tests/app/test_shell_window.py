@@ -14,7 +14,7 @@ from swarmview.app.settings import Settings
 from swarmview.app.views import VIEW_NAMES
 from swarmview.app.views.base import PlaceholderView, RunView
 from tests.app.conftest import OFFSCREEN_NOISE, open_and_settle, slow_bundle
-from tests.helpers import snapshot_tree
+from tests.helpers import copy_fixture, snapshot_tree
 
 pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)]
 
@@ -224,3 +224,25 @@ def test_event_queue_stays_responsive_while_verifying(qtbot, window, tmp_path) -
     timer.stop()
     assert len(ticks) >= 10
     assert window.banner.state == "problems"  # the fake digest of big.bin
+
+
+def test_open_an_archive_extracts_privately_and_cleans_up(qtbot, tmp_path) -> None:
+    import tarfile
+
+    from swarmview.app.main_window import MainWindow
+
+    root = copy_fixture("minimal", tmp_path)
+    archive = tmp_path / "minimal.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(root, arcname="minimal")
+    w = MainWindow(Settings())
+    qtbot.addWidget(w)
+    w.show()
+    open_and_settle(qtbot, w, archive)
+    assert w.windowTitle().startswith("minimal.tar.gz")
+    assert w.banner.state in ("verified", "verified_with_warnings")
+    assert w.status_label.text().startswith(f"{archive}!/")
+    extracted = w.session.archive.folder
+    assert extracted.is_dir()
+    w.close()
+    assert not extracted.exists()

@@ -317,3 +317,15 @@ def test_missing_run_json_is_run_json_unreadable_not_file_missing(tmp_path: Path
     assert report.upstream["open"] == {"ok": False, "kind": "NotFound", "message": "No such file or directory (os error 2)"}
     assert report.run_id == "00000000000000000000000000000001"  # from the manifest
     assert report.exit_code == 1
+
+
+def test_finalize_refuses_unreadable_file(shared_tmp: Path) -> None:
+    """§9 step 4 as an unprivileged user: an unreadable file is refused with exit 3, nothing written."""
+    root = copy_bundle("rich", shared_tmp)
+    secret = root / "artifacts" / "notes.md"
+    os.chmod(secret, 0)
+    before = snapshot_tree(root)
+    result = _as_nobody(["-m", "swarmview", "finalize", str(root)])
+    assert result.returncode == 3, result.stderr
+    assert "artifacts/notes.md: Permission denied (os error 13)" in result.stderr
+    assert snapshot_tree(root) == before

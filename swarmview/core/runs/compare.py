@@ -84,6 +84,7 @@ class SeriesDiff:
     key: str
     name: str
     label: str
+    attrs: str           # the identity attrs as JSON ("" when none): what tells same-name series apart
     a: SeriesStats | None
     b: SeriesStats | None
 
@@ -118,7 +119,8 @@ def compare_series(a: Bundle, b: Bundle) -> list[SeriesDiff]:
     out = []
     for key in sorted(sa.keys() | sb.keys()):
         ref = sa.get(key) or sb[key]
-        out.append(SeriesDiff(key, ref.name, ref.label, series_stats(sa[key]) if key in sa else None,
+        attrs = spell(ref.attrs) if ref.attrs else ""
+        out.append(SeriesDiff(key, ref.name, ref.label, attrs, series_stats(sa[key]) if key in sa else None,
                               series_stats(sb[key]) if key in sb else None))
     return out
 
@@ -237,7 +239,8 @@ def _edges(bundle: Bundle, nodes: dict[str, dict[str, Any]]) -> set[tuple[str, s
     for e in (bundle.graph or {}).get("edges") or []:
         if isinstance(e, dict):
             src, dst = e.get("from_node_id"), e.get("to_node_id")
-            out.add((key_of.get(src, str(src)), key_of.get(dst, str(dst)), str(e.get("asset_key"))))
+            asset = e.get("asset_key")
+            out.add((key_of.get(src, str(src)), key_of.get(dst, str(dst)), "" if asset is None else str(asset)))
     return out
 
 
@@ -425,7 +428,7 @@ class RunComparison:
         return _jsonable({
             "schema": SCHEMA,
             "a": self.a, "b": self.b,
-            "metrics": [{"key": s.key, "name": s.name, "status": s.status, "a": s.a, "b": s.b,
+            "metrics": [{"key": s.key, "name": s.name, "attrs": s.attrs, "status": s.status, "a": s.a, "b": s.b,
                          "change": s.change} for s in self.series],
             "graph": {"added": self.graph.count("added"), "removed": self.graph.count("removed"),
                       "changed": self.graph.count("changed"), "unchanged": self.graph.unchanged,

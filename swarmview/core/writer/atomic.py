@@ -92,10 +92,13 @@ def atomic_write(target: str | os.PathLike[str], data: bytes) -> None:
 
 def append_bytes(target: str | os.PathLike[str], data: bytes) -> None:
     """Append ``data`` (one or more complete ``record\\n`` lines) with one write in append mode."""
-    target = Path(target)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _O_BINARY | _O_CLOEXEC
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _O_BINARY | _O_CLOEXEC, 0o644)
+        try:
+            fd = os.open(target, flags, 0o644)
+        except FileNotFoundError:  # parent folder missing: create it, as upstream does
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target, flags, 0o644)
     except OSError as exc:
         raise os_error(exc) from exc
     try:

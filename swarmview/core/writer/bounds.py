@@ -41,11 +41,13 @@ def invalid(message: str) -> BundleWriteError:
 
 def blen(text: str) -> int:
     """Byte length as Rust's ``str::len`` counts it."""
-    return len(text.encode("utf-8", "surrogatepass"))
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 def check_text(text: object, what: str) -> str:
     """A string Rust could hold: ``str`` and valid UTF-8 (no lone surrogates)."""
+    if type(text) is str and text.isascii():  # the common case, without the encode
+        return text
     if not isinstance(text, str):
         raise invalid(f"{what} must be a string, got {type(text).__name__}")
     try:
@@ -57,6 +59,8 @@ def check_text(text: object, what: str) -> str:
 
 def check_u64(value: object, what: str) -> int:
     """A ``u64`` field (timestamps, counts): exact non-negative integer up to 2**64-1."""
+    if type(value) is int and 0 <= value <= U64_MAX:
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise invalid(f"{what} must be an integer, got {type(value).__name__}")
     number = int(value)
@@ -76,6 +80,8 @@ def _finite(value: float, what: str, allow_nonfinite: bool) -> float:
 
 def coerce_float(value: object, what: str, *, allow_nonfinite: bool = False) -> float:
     """An ``f64`` field (metric value): any real number that converts to a double exactly or by rounding."""
+    if type(value) is float:
+        return _finite(value, what, allow_nonfinite)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise invalid(f"{what} must be a number, got {type(value).__name__}")
     try:
@@ -102,6 +108,13 @@ def coerce_int(value: numbers.Integral, what: str) -> int:
 
 def coerce_attr_value(value: object, key: str, *, allow_nonfinite: bool = False) -> AttrValue:
     """One ``AttrValue`` as upstream would hold it (bool before int; numpy scalars converted)."""
+    kind = type(value)
+    if kind is int and I64_MIN <= value <= I64_MAX:  # type: ignore[operator]
+        return value  # type: ignore[return-value]
+    if kind is float and (allow_nonfinite or math.isfinite(value)):  # type: ignore[arg-type]
+        return value  # type: ignore[return-value]
+    if kind is bool:
+        return value  # type: ignore[return-value]
     what = f"attribute '{key}'"
     if isinstance(value, str):
         return check_text(value, what)

@@ -22,11 +22,27 @@ SPAN_ID_BYTES = 8
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
+_ID_CACHE: dict[tuple[str, int], str] = {}
+
+
 def id_hex(value: object, nbytes: int, what: str) -> str:
     """An id as 2×nbytes lowercase hex; accepts hex text (either case) or raw bytes. Zero is refused.
 
-    Upstream writes an all-zero id without complaint and then cannot read it (F-09).
+    Upstream writes an all-zero id without complaint and then cannot read it (F-09). Trace ids repeat
+    on every record, so validated texts are cached (bounded).
     """
+    if type(value) is str:
+        cached = _ID_CACHE.get((value, nbytes))
+        if cached is not None:
+            return cached
+        text = _id_hex(value, nbytes, what)
+        if len(_ID_CACHE) < 4096:
+            _ID_CACHE[(value, nbytes)] = text
+        return text
+    return _id_hex(value, nbytes, what)
+
+
+def _id_hex(value: object, nbytes: int, what: str) -> str:
     if isinstance(value, (bytes, bytearray, memoryview)):
         raw = bytes(value)
         if len(raw) != nbytes:
