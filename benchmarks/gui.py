@@ -149,12 +149,19 @@ def child_swarmview(launch: float, bundle: str) -> dict:
                                         lambda i: chart.set_view(mid + i * zoom_w * 0.1, mid + i * zoom_w * 0.1 + zoom_w))
     out["timeline_full_ms"] = _frames(lambda: _render_into(chart, image), lambda i: chart.set_view(lo + i, hi + i))
 
-    # metrics frames: the plot with the most points, panned at full width and zoomed to 5 %
+    # metrics frames: the group with the most points shown alone (as a user studying it would), panned
+    # at full width and zoomed to 5 %; the baseline gets the same points and the same size.
     metrics = win.views["metrics"]
     win.show_view("metrics")
     app.processEvents()
+    if metrics.prepared is not None and metrics.prepared.groups:
+        groups = metrics.prepared.groups
+        biggest = max(range(len(groups)), key=lambda i: groups[i].points)
+        metrics.list.clearSelection()
+        metrics.list.item(biggest).setSelected(True)
+        app.processEvents()
     if metrics.plots:
-        plot, group, curves, _ = max(metrics.plots, key=lambda p: sum(c.x.shape[0] for c, _l in p[2]))
+        plot, _group, curves, _ = metrics.plots[0]
         out["metrics_points_in_plot"] = int(sum(c.x.shape[0] for c, _l in curves))
         out["metrics_points_total"] = int(sum(g.points for g in metrics.prepared.groups))
         (x0, x1), _ = plot.vb.viewRange()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -177,20 +178,37 @@ def test_ctrl_f_focuses_the_views_filter(qtbot, window, rich_copy) -> None:
     assert window.focus_filter() is False  # nothing to search there
 
 
+def _os_threads() -> int:
+    """Native threads of this process (QThreadPool threads are invisible to ``threading``)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # not Linux: Python threads only
+        return threading.active_count()
+
+
+def _python_threads() -> set[threading.Thread]:
+    # Qt's pool threads show up as _DummyThread once Python ran in them, and are never removed from
+    # threading's table; they are native threads, counted by _os_threads instead
+    return {t for t in threading.enumerate() if type(t).__name__ != "_DummyThread"}
+
+
 def test_close_during_verification_leaves_no_thread(qtbot, tmp_path) -> None:
     """Closing while verifying cancels and joins every worker (and the verifier's own threads)."""
     from swarmview.app.main_window import MainWindow
 
     big = slow_bundle(tmp_path)
-    before = set(threading.enumerate())
     w = MainWindow(Settings())
     qtbot.addWidget(w)
     w.show()
+    qtbot.waitExposed(w)  # Qt starts its own helper threads with the first shown window
+    before_os, before_py = _os_threads(), _python_threads()
     w.open_path(str(big))
     qtbot.waitUntil(lambda: w.session is not None and w.session.verifying(), timeout=10_000)
+    qtbot.wait(200)  # hashing is under way
+    assert _os_threads() > before_os
     w.close()
     assert w.pool.active_thread_count() == 0
-    qtbot.waitUntil(lambda: set(threading.enumerate()) <= before, timeout=5_000)
+    qtbot.waitUntil(lambda: _python_threads() <= before_py and _os_threads() <= before_os, timeout=5_000)
 
 
 def test_cancel_verification_says_cancelled(qtbot, window, tmp_path) -> None:

@@ -296,7 +296,6 @@ class MetricsView(RunView):
             plot.setTitle(html.escape(title), size="9pt")
             for axis in ("bottom", "left"):
                 plot.getAxis(axis).enableAutoSIPrefix(False)
-            plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setLogMode(y=self.log_y.isChecked())
             if len(lines) > 1:
                 plot.addLegend(offset=(-4, 4), labelTextSize="8pt", brush=pg.mkBrush(255, 255, 255, 190))

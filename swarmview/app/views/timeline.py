@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from swarmview.app.plot.flame import FlameChart
 from swarmview.app.plot.flame_data import NODE_KEY_ATTR, FlameData, build_flame_data, rows_with_attr
+from swarmview.app.plot.flame_input import InteractiveFlameChart as FlameChart
 from swarmview.app.plot.time_axis import format_duration, format_offset, wall_clock
 from swarmview.app.selection import SelectionBus
 from swarmview.app.views.base import DamageNotice, RunView, damaged_files

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import repeat
+from operator import is_not, itemgetter
 from typing import Any
 
 import numpy as np
@@ -55,15 +56,18 @@ class Interner:
 
     def encode(self, col: Sequence[str]) -> tuple[np.ndarray, list[str]]:
         """Codes for ``col`` (new strings appended), and the strings first seen in this call."""
+        try:
+            return np.fromiter(map(self.codes.__getitem__, col), np.int32, len(col)), []
+        except KeyError:
+            pass
         codes = list(map(self.codes.get, col))
         new: list[str] = []
-        if None in codes:
-            for i, c in enumerate(codes):
-                if c is None:
-                    s = col[i]
-                    if s not in self.codes:
-                        new.append(s)
-                    codes[i] = self.add(s)
+        for i, c in enumerate(codes):
+            if c is None:
+                s = col[i]
+                if s not in self.codes:
+                    new.append(s)
+                codes[i] = self.add(s)
         return np.array(codes, np.int32), new
 
 
@@ -93,7 +97,6 @@ class FileState:
     units: Interner = field(default_factory=Interner)
     upper_traces: set[str] = field(default_factory=set)
     attr_keys: set[str] = field(default_factory=set)
-    key_tuples: dict[tuple[str, ...], bool] = field(default_factory=dict)  # tuple → acceptable
 
 
 def _types(col: Any) -> set[type]:
@@ -113,7 +116,7 @@ def _u_column(col: Sequence[Any], optional: bool, maximum: int) -> tuple[np.ndar
     ts = _types(col)
     present = None
     if optional and _NONE in ts:
-        present = np.fromiter((v is not None for v in col), bool, n)
+        present = np.fromiter(map(is_not, col, repeat(None, n)), bool, n)
         col = [0 if v is None else v for v in col]
         ts.discard(_NONE)
     if ts <= {int}:
@@ -173,14 +176,23 @@ def _span_ids(col: Sequence[Any], optional: bool, allow_zero: bool) -> tuple[np.
 
 def _trace_ids(col: Sequence[Any], st: FileState, allow_zero: bool) -> tuple[np.ndarray, np.ndarray, list[int]]:
     n = len(col)
+    bad = np.zeros(n, bool)
+    if not st.upper_traces:
+        try:
+            return np.fromiter(map(st.traces.codes.__getitem__, col), np.int32, n), bad, []
+        except (KeyError, TypeError):
+            pass
     if _types(col) != {str}:
         col = [v if type(v) is str else "" for v in col]  # "" fails id_error below
     codes = list(map(st.traces.codes.get, col))
-    bad = np.zeros(n, bool)
     if None in codes:
         for i, c in enumerate(codes):
             if c is None:
                 v = col[i]
+                c = st.traces.codes.get(v)  # seen earlier in this loop
+                if c is not None:
+                    codes[i] = c
+                    continue
                 err = id_error(v, 16) if type(v) is str else "not a string"
                 if err is not None and not (allow_zero and err == "all-zero id is invalid"):
                     bad[i] = True
@@ -247,20 +259,8 @@ def _attr_check(col: Sequence[Any], st: FileState, nan_ok: np.ndarray | None
     if _types(col) != {dict}:
         bad = np.fromiter((type(a) is not dict for a in col), bool, n)
         return bad, b"", np.zeros(0, np.int64), {}, set()
-    new_keys: set[str] = set()
-    unsorted: set[tuple[str, ...]] = set()
-    for t in set(map(tuple, col)):
-        ok = st.key_tuples.get(t)
-        if ok is None:
-            ok = list(t) == sorted(t)
-            st.key_tuples[t] = ok
-            new_keys.update(k for k in t if k not in st.attr_keys)
-        if not ok:
-            unsorted.add(t)
-    if unsorted:
-        for i, a in enumerate(col):
-            if tuple(a) in unsorted and (nan_ok is None or not nan_ok[i]):
-                bad[i] = True
+    # the key set only (upstream sorts keys into a BTreeMap: their order in the file changes nothing)
+    new_keys = set().union(*col) - st.attr_keys
     blob, starts = _attr_blob(col)
     overrides: dict[int, dict[str, Any]] = {}
     for m in _ODD_VALUE.finditer(blob):

@@ -7,20 +7,24 @@ when unchanged, and otherwise verified:
 
 - big runs (many bytes, or much to parse) one at a time, each with a hashing pool as wide as the
   machine, so that memory stays bounded by one big run's tables;
-- small runs several at a time, one hashing thread each, on a pool as wide as the machine.
+- small runs several at a time, one hashing thread each, as wide as the machine: in worker processes
+  when there are many (their cost is Python parsing, which threads cannot spread over cores), else in
+  threads.
 
-Total concurrency thus stays at about one thread per core. ``verify_batch`` is a generator like
+Total concurrency thus stays at about one busy thread per core. ``verify_batch`` is a generator like
 ``verify()``: it yields :class:`BatchProgress` and returns a :class:`BatchResult` whose reports are in
 discovery order. Cancelling keeps every report already made (exit 130).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Generator, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,13 +33,15 @@ from swarmview import __version__
 from swarmview.core.bundle import discover_bundles
 from swarmview.core.errors import NotABundleError, SwarmviewError
 from swarmview.core.runs.cache import TreeState, VerifyCache, tree_state
-from swarmview.core.verify.engine import verify
+from swarmview.core.verify.engine import run_verify, verify
 from swarmview.core.verify.report import Report
 
 SCHEMA = "swarmview.verify-batch/1"
 #: A run this large (all files) or with this much to parse is verified alone with the whole hashing pool.
 BIG_RUN_BYTES = 64 << 20
 BIG_PARSE_BYTES = 16 << 20
+#: Small runs verified in worker processes from this many on (below it, starting processes costs more).
+PROCESS_MIN_RUNS = 24
 VERDICTS = ("verified", "verified_with_warnings", "problems", "could_not_verify", "cancelled")
 #: Batch exit code = the worst run's, worst first (VERIFY.md §2): 130 > 1 > 3 > 0.
 EXIT_RANK = {130: 4, 1: 3, 3: 2, 0: 1}
@@ -142,6 +148,7 @@ def verify_batch(
     max_parse_bytes: int | None = None,
     max_line_bytes: int = 64 << 20,
     roots: Sequence[str | os.PathLike[str]] | None = None,
+    processes: bool | None = None,
     tick: float = 0.1,
 ) -> Generator[BatchProgress, None, BatchResult]:
     """Verify every run below ``folder``; yields progress, returns the batch (reports in discovery order).
@@ -149,7 +156,10 @@ def verify_batch(
     Raises ``NotABundleError`` (on the first ``next()``) when no bundle is found. ``roots`` skips
     discovery (the GUI passes the runs it lists). ``timeout`` bounds the whole batch: runs reached
     after it are reported ``could_not_verify`` (``CANCELLED`` by ``--timeout``). The cache is used for
-    the full tier only.
+    the full tier only. ``processes``: verify small runs in worker processes (their checks are pure
+    Python, which threads cannot run in parallel); None = when there are at least
+    ``PROCESS_MIN_RUNS`` of them and more than one core. On cancel, small runs already started in a
+    process finish (they are small); the others are not started.
     """
     started = time.monotonic()
     cancel = cancel or threading.Event()
@@ -159,91 +169,144 @@ def verify_batch(
         folder, errors=errors, cancel=cancel)
     if not found and not cancel.is_set():
         raise NotABundleError(f"{path}: no bundle found below this folder (nor in any folder above it)")
-    runs = [_Run(root) for root in found]
-    cache = cache if tier == "full" else None
+    options: dict[str, Any] = dict(profile=profile, tier=tier, max_parse_bytes=max_parse_bytes,
+                                   max_line_bytes=max_line_bytes)
+    batch = _Batch([_Run(root) for root in found], options, cancel, cache if tier == "full" else None,
+                   started + timeout if timeout is not None else None, tick)
     n_workers = workers or default_workers()
-    kwargs: dict[str, Any] = dict(profile=profile, tier=tier, cancel=cancel,
-                                  max_parse_bytes=max_parse_bytes, max_line_bytes=max_line_bytes)
-    deadline = started + timeout if timeout is not None else None
+    yield from batch.prescan()
+    todo = [r for r in batch.runs if r.report is None and r.state is not None]
+    for run in sorted((r for r in todo if r.big), key=lambda r: -r.size):
+        yield from batch.verify_one(run, n_workers, report_every=True)
+    small = [r for r in todo if not r.big]
+    use_processes = processes if processes is not None else (len(small) >= PROCESS_MIN_RUNS and n_workers > 1)
+    if small and not cancel.is_set():
+        if use_processes:
+            small = yield from batch.in_processes(small, n_workers)
+        if small and not cancel.is_set():
+            yield from batch.in_threads(small, min(n_workers, len(small)))
+    errors.extend((str(r.root), r.error) for r in batch.runs if r.error is not None)
+    yield batch.progress(None)
+    return BatchResult(path, [r.report for r in batch.runs if r.report is not None], len(batch.runs),
+                       cancel.is_set(), time.monotonic() - started, errors)
 
-    def progress(current: str | None) -> BatchProgress:
-        done = sum(1 for r in runs if r.report is not None or r.error is not None)
-        return BatchProgress(done, len(runs), sum(r.bytes_done for r in runs), sum(r.size for r in runs), current)
 
-    # 1. one lstat walk per run: its signature (cache) and size (scheduling, progress)
-    last = 0.0
-    for run in runs:
-        if cancel.is_set():
-            break
-        run.state = tree_state(run.root)
-        if cache is not None:
-            run.report = cache.lookup(run.root, profile, run.state)
-            if run.report is not None:
-                run.bytes_done = run.size
-        if time.monotonic() - last >= tick:
-            last = time.monotonic()
-            yield progress(str(run.root))
-    todo = [r for r in runs if r.report is None and r.state is not None]
+def _verify_in_child(root: str, options: dict[str, Any], deadline_wall: float | None) -> Report:
+    """One small run in a worker process (no cancel event crosses; the deadline does, as wall time)."""
+    if deadline_wall is not None:
+        options = {**options, "timeout": max(deadline_wall - time.time(), 1e-9)}
+    return run_verify(root, workers=1, **options)
 
-    def one(run: _Run, hash_workers: int) -> Generator[Any, None, None]:
-        """Verify one run, recording its bytes as it goes (yields to let the driver report progress)."""
-        if cancel.is_set():
+
+class _Batch:
+    """The runs of one batch and the ways to verify them; progress is read from ``runs``."""
+
+    def __init__(self, runs: list[_Run], options: dict[str, Any], cancel: threading.Event,
+                 cache: VerifyCache | None, deadline: float | None, tick: float) -> None:
+        self.runs = runs
+        self.options = options
+        self.cancel = cancel
+        self.cache = cache
+        self.deadline = deadline
+        self.tick = tick
+        self._last = 0.0
+        self.current: str | None = None
+
+    def progress(self, current: str | None) -> BatchProgress:
+        done = sum(1 for r in self.runs if r.report is not None or r.error is not None)
+        return BatchProgress(done, len(self.runs), sum(r.bytes_done for r in self.runs),
+                             sum(r.size for r in self.runs), current)
+
+    def _due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last >= self.tick:
+            self._last = now
+            return True
+        return False
+
+    def prescan(self) -> Generator[BatchProgress, None, None]:
+        """One lstat walk per run: its cache signature and size; cached answers are taken here."""
+        for run in self.runs:
+            if self.cancel.is_set():
+                return
+            run.state = tree_state(run.root)
+            if self.cache is not None:
+                run.report = self.cache.lookup(run.root, self.options["profile"], run.state)
+                if run.report is not None:
+                    run.bytes_done = run.size
+            if self._due():
+                yield self.progress(str(run.root))
+
+    def finish(self, run: _Run, report: Report) -> None:
+        run.report = report
+        run.bytes_done = run.size
+        if self.cache is not None and run.state is not None:
+            self.cache.store(run.root, report, run.state)
+
+    def verify_one(self, run: _Run, hash_workers: int, report_every: bool = False
+                   ) -> Generator[BatchProgress, None, None]:
+        """Verify one run in this thread (``report_every``: yield batch progress while hashing)."""
+        if self.cancel.is_set():
             return
-        run_kwargs = dict(kwargs)
-        if deadline is not None:
-            run_kwargs["timeout"] = max(deadline - time.monotonic(), 1e-9)
-        gen = verify(run.root, workers=hash_workers, **run_kwargs)
+        options = dict(self.options, cancel=self.cancel)
+        if self.deadline is not None:
+            options["timeout"] = max(self.deadline - time.monotonic(), 1e-9)
+        self.current = str(run.root)
+        gen = verify(run.root, workers=hash_workers, **options)
         try:
             while True:
                 p = next(gen)
                 run.bytes_done = min(p.bytes_done, run.size)
-                yield p
+                if report_every and self._due():
+                    yield self.progress(self.current)
         except StopIteration as stop:
-            run.report = stop.value
+            self.finish(run, stop.value)
         except SwarmviewError as exc:  # the run vanished or stopped being a bundle since discovery
             run.error = f"not verified: {exc}"
-            return
         except Exception as exc:  # one run's crash must not lose the other runs' reports
             run.error = f"verification failed: {type(exc).__name__}: {exc}"
-            return
-        run.bytes_done = run.size
-        if cache is not None and run.state is not None and run.report is not None:
-            cache.store(run.root, run.report, run.state)
 
-    # 2. big runs one at a time, biggest first, with the whole hashing pool
-    for run in sorted((r for r in todo if r.big), key=lambda r: -r.size):
-        for _ in one(run, n_workers):
-            if time.monotonic() - last >= tick:
-                last = time.monotonic()
-                yield progress(str(run.root))
+    def in_threads(self, runs: Iterable[_Run], n: int) -> Generator[BatchProgress, None, None]:
+        """Small runs on ``n`` threads, one hashing thread each."""
 
-    # 3. small runs in parallel, one hashing thread each
-    small = [r for r in todo if not r.big]
-    if small and not cancel.is_set():
-        yield from _run_parallel(small, one, min(n_workers, len(small)), progress, tick)
+        def drive(run: _Run) -> None:
+            for _ in self.verify_one(run, 1):
+                pass
 
-    result_runs = [r for r in runs if r.report is not None]
-    errors.extend((str(r.root), r.error) for r in runs if r.error is not None)
-    interrupted = cancel.is_set()
-    yield progress(None)
-    return BatchResult(path, [r.report for r in result_runs if r.report is not None], len(runs),
-                       interrupted, time.monotonic() - started, errors)
+        with ThreadPoolExecutor(max_workers=n, thread_name_prefix="swarmview-batch") as pool:
+            pending: set[Future[None]] = {pool.submit(drive, run) for run in runs}
+            while pending:
+                finished, pending = wait(pending, timeout=self.tick, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    future.result()  # verify_one records failures itself; anything else is a bug to surface
+                yield self.progress(self.current)
 
-
-def _run_parallel(runs: Iterable[_Run], one: Any, n: int, progress: Any, tick: float
-                  ) -> Generator[BatchProgress, None, None]:
-    """Drive ``one(run, 1)`` for each run on ``n`` threads, reporting progress every ``tick`` seconds."""
-    current: list[str | None] = [None]
-
-    def drive(run: _Run) -> None:
-        current[0] = str(run.root)
-        for _ in one(run, 1):
-            pass
-
-    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="swarmview-batch") as pool:
-        pending: set[Future[None]] = {pool.submit(drive, run) for run in runs}
-        while pending:
-            finished, pending = wait(pending, timeout=tick, return_when=FIRST_COMPLETED)
-            for future in finished:
-                future.result()  # drive() records failures itself; anything else is a bug to surface
-            yield progress(current[0])
+    def in_processes(self, runs: list[_Run], n: int) -> Generator[BatchProgress, None, list[_Run]]:
+        """Small runs on ``n`` worker processes; returns the runs left for threads (a pool that broke)."""
+        deadline_wall = None if self.deadline is None else time.time() + (self.deadline - time.monotonic())
+        leftover: list[_Run] = []
+        context = multiprocessing.get_context("spawn")  # never fork a process that may hold threads (GUI)
+        with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
+            by_future = {pool.submit(_verify_in_child, str(r.root), self.options, deadline_wall): r for r in runs}
+            pending: set[Future[Report]] = set(by_future)
+            while pending:
+                if self.cancel.is_set():
+                    for future in pending:
+                        future.cancel()
+                finished, pending = wait(pending, timeout=self.tick, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    run = by_future[future]
+                    if future.cancelled():
+                        continue
+                    exc = future.exception()
+                    if exc is None:
+                        self.finish(run, future.result())
+                        self.current = str(run.root)
+                    elif isinstance(exc, BrokenProcessPool):
+                        leftover.append(run)
+                    elif isinstance(exc, SwarmviewError):
+                        run.error = f"not verified: {exc}"
+                    else:
+                        run.error = f"verification failed: {type(exc).__name__}: {exc}"
+                yield self.progress(self.current)
+        return leftover
