@@ -353,9 +353,11 @@ def main(argv: list[str] | None = None) -> int:
         if tmp is not None and args.keep is None:
             shutil.rmtree(tmp, ignore_errors=True)
     table = summarise(bundle, empty, sv)
-    header = (f"### GUI ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.python_version()}, "
-              f"{os.cpu_count()} cores, offscreen; {sv.get('spans', 0):,} spans, "
-              f"{sv.get('metrics_points_total', 0):,} metric points)")
+    header = (f"## gui: first paint, views loaded, frames, memory ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})"
+              f"\n\nPython {platform.python_version()}, {os.cpu_count()} cores, Qt offscreen (software raster); "
+              f"{sv.get('spans', 0):,} spans, {sv.get('metrics_points_total', 0):,} metric points; load average at the "
+              f"end {' '.join(f'{x:.1f}' for x in os.getloadavg())} (the machine is shared). Frames: median of 12 "
+              "`widget.render(QImage)` after a view change (max in brackets).")
     command = "`.venv/bin/python benchmarks/gui.py " + " ".join(sys.argv[1:]) + "`"
     text = "\n".join([header, "", command, "", *table, ""])
     print(text)

@@ -410,8 +410,8 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(QSize(1280, 820))
         state = self.settings.window_state()
-        if state is not None:
-            self.restoreState(state)
+        if state is None or not self.restoreState(state):
+            self.resizeDocks([self.details_dock], [320], Qt.Orientation.Horizontal)
         self.show_view(self.settings.last_view())
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -423,8 +423,7 @@ class MainWindow(QMainWindow):
             self.session.close()
         self.pool.shutdown()
         if self.session is not None:
-            self.session._tasks.clear()  # joined above; their queued "ended" will never be delivered
-            self.session.cleanup()
+            self.session.joined()  # their queued "ended" signals will never be delivered
         for view in self.views.values():
             view.clear()
         super().closeEvent(event)

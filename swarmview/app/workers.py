@@ -272,6 +272,11 @@ class RunSession(QObject):
         self.archive = archive
         return archive.root
 
+    def joined(self) -> None:
+        """The owner joined the pool (window close): no task can still deliver, so none is pending."""
+        self._tasks.clear()
+        self.cleanup()
+
     def cleanup(self) -> None:
         """Remove an extracted archive once no task of this session can still read it."""
         if self.archive is not None and not self._tasks:
@@ -330,6 +335,7 @@ class RunSession(QObject):
             if not self._tasks:
                 if self._closed:
                     self.cleanup()
+                    self.deleteLater()  # a replaced session goes once nothing can deliver to it
                 else:
                     self.idle.emit()
 

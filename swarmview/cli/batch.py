@@ -31,6 +31,9 @@ from swarmview.core.runs.batch import BatchProgress, BatchResult, verify_batch
 from swarmview.core.verify.report import Report, format_human
 
 EXIT_USAGE = 2
+SUMMARY_WORDS = (("verified", "verified"), ("verified_with_warnings", "verified with warnings"),
+                 ("problems", "with problems"), ("could_not_verify", "could not be verified"),
+                 ("cancelled", "cancelled"))
 _RUN_JSON_MAX = 1 << 20
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -187,8 +190,7 @@ def _shown(root: str, base: str) -> str:
 
 def format_summary(result: BatchResult) -> str:
     s = result.summary()
-    parts = [f"{s[k]} {k.replace('_', ' ')}" for k in ("verified", "verified_with_warnings", "problems",
-                                                       "could_not_verify", "cancelled") if s[k]]
+    parts = [f"{s[k]} {words}" for k, words in SUMMARY_WORDS if s[k]]
     cached = sum(1 for r in result.reports if r.cached)
     text = f"{s['runs']} run{'s' if s['runs'] != 1 else ''}: " + (", ".join(parts) or "none verified")
     text += f"; {human_size(s['bytes_hashed'])} hashed in {s['elapsed_s']:.2f} s"
@@ -239,7 +241,7 @@ def run_batch(args: argparse.Namespace) -> int:
         try:
             result = drive(gen, BatchBar())
         except NotABundleError as exc:
-            print(f"swarmview verify: {exc}; no bundle found", file=sys.stderr)
+            print(f"swarmview verify: {exc}", file=sys.stderr)
             return EXIT_USAGE
     for where, message in result.errors:
         print(f"swarmview verify: {where}: {message}", file=sys.stderr)

@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_NO_GUI
     try:
-        from swarmview.app.application import create_application, route_qt_messages
+        from swarmview.app.application import InstanceServer, create_application, hand_over, route_qt_messages
         from swarmview.app.main_window import MainWindow
         from swarmview.app.settings import Settings
     except ImportError as exc:
@@ -117,18 +117,30 @@ def run(args: argparse.Namespace) -> int:
     app, file_open = create_application([sys.argv[0]], theme=Settings().theme())
     if args.screenshot:
         return _screenshot(MainWindow, roots[0], args, size)
-    windows = []
-    for root in roots[:MAX_WINDOWS]:
-        window = MainWindow()
-        window.show()
-        if args.view and args.view != "all":
-            window.show_view(args.view)
-        window.open_path(str(root))  # archives are extracted by the window's worker
-        windows.append(window)
-    if len(roots) > MAX_WINDOWS:
-        print(f"swarmview: opened the first {MAX_WINDOWS} of {len(roots)} runs", file=sys.stderr)
-    file_open.set_handler(windows[-1].open_paths)
+    if hand_over([str(r) for r in roots]):
+        print("swarmview: opened in the running viewer", file=sys.stderr)
+        return 0
+    windows: list[Any] = []
+
+    def open_windows(paths: list[str]) -> None:
+        for path in paths[:MAX_WINDOWS]:
+            window = MainWindow()
+            window.show()
+            if args.view and args.view != "all":
+                window.show_view(args.view)
+            window.open_path(path)  # archives are extracted by the window's worker
+            window.raise_()
+            window.activateWindow()
+            windows.append(window)
+        if len(paths) > MAX_WINDOWS:
+            print(f"swarmview: opened the first {MAX_WINDOWS} of {len(paths)} runs", file=sys.stderr)
+
+    open_windows([str(r) for r in roots])
+    server = InstanceServer(open_windows)
+    server.listen()
+    file_open.set_handler(open_windows)
     app.exec()
+    server.close()
     return 0
 
 
@@ -138,6 +150,8 @@ def _screenshot(window_cls: Any, root: Path, args: argparse.Namespace, size: tup
     window = window_cls()
     window.resize(*size)
     window.show()
+    if (window.width(), window.height()) != size:
+        print(f"swarmview: the window cannot be smaller than {window.width()}x{window.height()}", file=sys.stderr)
     window.open_path(str(root))
     if not wait_until_settled(window, args.timeout):
         print(f"swarmview: still working after {args.timeout:g} s; the screenshot shows the state reached",

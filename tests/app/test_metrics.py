@@ -74,8 +74,11 @@ def test_series_selected_from_bus_shows_its_plot(view) -> None:
 
 def test_overlay_and_log_y(view) -> None:
     view.layout_mode.setCurrentIndex(1)
-    assert len(view.plots) == 1
-    assert len(view.plots[0][2]) == sum(len(g.lines) for g in view.selected_groups())
+    kinds = {view.x_of(line)[1] for g in view.selected_groups() for line in g.lines}
+    assert len(view.plots) == len(kinds) == 2  # steps and seconds never share an x axis
+    assert sum(len(p[2]) for p in view.plots) == sum(len(g.lines) for g in view.selected_groups())
+    names = [c.name for c, _l in view.plots[0][2]]
+    assert "train/loss peer-0" in names  # overlaid lines say which metric they are
     view.log_y.setChecked(True)
     render(view)
     for curve, _line in view.plots[0][2]:

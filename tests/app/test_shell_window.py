@@ -200,7 +200,8 @@ def test_close_during_verification_leaves_no_thread(qtbot, tmp_path) -> None:
     w = MainWindow(Settings())
     qtbot.addWidget(w)
     w.show()
-    qtbot.waitExposed(w)  # Qt starts its own helper threads with the first shown window
+    open_and_settle(qtbot, w, copy_fixture("minimal", tmp_path))  # Qt starts its own helpers on first use
+    assert w.pool.shutdown()  # joins the warm-up's idle pool threads (the pool stays usable)
     before_os, before_py = _os_threads(), _python_threads()
     w.open_path(str(big))
     qtbot.waitUntil(lambda: w.session is not None and w.session.verifying(), timeout=10_000)
@@ -264,3 +265,18 @@ def test_open_an_archive_extracts_privately_and_cleans_up(qtbot, tmp_path) -> No
     assert extracted.is_dir()
     w.close()
     assert not extracted.exists()
+
+
+def test_opening_another_run_mid_verification_drops_stale_results(qtbot, window, tmp_path) -> None:
+    slow = slow_bundle(tmp_path / "a")
+    window.open_path(str(slow))
+    qtbot.waitUntil(lambda: window.session.verifying(), timeout=10_000)
+    rich = copy_fixture("rich", tmp_path / "b")
+    verdicts: list[str] = []
+    open_and_settle(qtbot, window, rich)
+    window.session.verified.connect(lambda r, _d: verdicts.append(r.verdict))
+    qtbot.wait(300)  # the cancelled verification of the first run ends meanwhile; it must not show
+    assert window.session.root == rich
+    assert window.banner.state == "verified_with_warnings"
+    assert window.views["overview"].fields["Folder"].text() == str(rich)
+    assert verdicts == []

@@ -15,7 +15,8 @@ from tests.app.heavy_views_data import rich_bundle
 
 pytestmark = [
     pytest.mark.qt_log_level_fail("WARNING"),
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+    # offscreen platform limits (window hints; raising tooltip windows), not warnings of ours
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints", "This plugin does not support raise"),
 ]
 
 
@@ -208,3 +209,27 @@ def test_time_axis_units() -> None:
     assert format_offset(90e9, 30e9) == "1 min 30 s"
     assert format_duration(1_250_000) == "1.25 ms"
     assert format_duration(250) == "250 ns"
+
+
+def test_attribute_search_is_exact() -> None:
+    from swarmview.app.views.timeline import attr_pattern
+
+    key, values = attr_pattern("swarmtorch.peer_id", "peer-1")
+    raw = b'{"step":3,"swarmtorch.peer_id":"peer-10"}'
+    at = raw.find(key)
+    assert not raw.lower().startswith(values, at + len(key))
+    raw = b'{"swarmtorch.peer_id":"Peer-1","x":1}'
+    at = raw.find(key)
+    assert raw.lower().startswith(values, at + len(key))
+    key, values = attr_pattern("step", "3")
+    raw = b'{"step":3}'
+    assert raw.startswith(values, raw.find(key) + len(key))
+
+
+def test_hover_outlines_same_name_spans(view, qtbot) -> None:
+    pos, row = _single_block_point(view.chart)
+    qtbot.mouseMove(view.chart, pos)
+    assert view.chart.hover_name == int(view.flame.name_code[row])
+    render(view)
+    view.chart.set_hover_name(None)
+    assert view.chart.hover_name is None

@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from swarmview.core.writer import BundleWriter
+from swarmview.core.writer.session import DataOpsSession
 from tests.helpers import copy_fixture
 
 TRACE = "ab" * 16
@@ -84,3 +87,55 @@ def runs_folder(template: Path, tmp_path: Path) -> Path:
 def settle() -> None:
     """Let the newest change age past the cache's racy-timestamp window (cache.RACY_NS)."""
     time.sleep(0.15)
+
+
+# --- two runs that differ in known ways (compare / diff) ---------------------------------------------
+
+CMP_TRACE = "cd" * 16
+MS = 1_000_000
+
+
+def node(key: str, params: dict[str, Any], inputs: Sequence[str] = (), outputs: Sequence[str] = (),
+         **extra: Any) -> dict[str, Any]:
+    return {"node_key": key, "op_kind": "data", "op_type": "transform", "code_ref": "test@1",
+            "inputs": [{"asset_key": a} for a in inputs], "outputs": [{"asset_key": a} for a in outputs],
+            "params": params, **extra}
+
+
+def build_compare_run(base: Path, run_id: str, variant: str) -> Path:
+    """Run A ("a") or B ("b"); B differs from A in every section, in ways the tests name."""
+    b = variant == "b"
+    created = CLOCK + (3600 * 10**9 if b else 0)
+    with BundleWriter.create(base, run_id, clock_ns=created) as w:
+        scale = 2.0 if b else 1.0
+        for step in range(10):
+            w.append_metric(created + step * MS, CMP_TRACE, "train/loss", scale / (step + 1), attrs={"step": step})
+            w.append_metric(created + step * MS, CMP_TRACE, "train/acc", 0.5, attrs={"step": step, "peer": "p0"})
+        if b:
+            w.append_metric(created + MS, CMP_TRACE, "eval/f1", 0.9, attrs={"step": 0})
+        for i in range(10):
+            dur = (2 if b else 1) * MS * (i + 1)
+            w.append_span(CMP_TRACE, f"{i + 1:016x}", "train/step", created + i * 10 * MS, created + i * 10 * MS + dur)
+        w.append_span(CMP_TRACE, "00000000000000ff", "train/step", created, None)  # unfinished: counted, not timed
+        if b:
+            w.append_span(CMP_TRACE, "00000000000000aa", "eval", created, created + 5 * MS)
+        session = DataOpsSession(w)
+        ingest = node("ingest/raw", {"format": "csv"}, outputs=["dataset://t/raw"])
+        uri = "s3://bucket/raw-v2.csv" if b else "s3://bucket/raw.csv"
+        session.register_source("dataset://t/raw", "trusted", {"uri": uri, "content_type": "text/csv"}, None, ingest)
+        if not b:
+            session.register_source("dataset://t/old", "trusted", {"uri": "s3://bucket/old.csv", "content_type": "text/csv"}, None,
+                                    node("ingest/old", {}, outputs=["dataset://t/old"]))
+        nodes = [ingest,
+                 node("prep/clean", {"lr": 0.2 if b else 0.1, "opt": {"name": "adamw", "betas": [0.9, 0.99 if b else 0.999]},
+                                     "seed": 7}, ["dataset://t/raw"], ["dataset://t/clean"]),
+                 node("train/fit", {"epochs": 3}, ["dataset://t/clean"], [])]
+        nodes.append(node("eval/new", {}, ["dataset://t/clean"], []) if b else node("old/gone", {}, [], []))
+        w.write_graph({"graph_id": "g", "nodes": nodes, "edges": []})
+        art = w.root / "artifacts"
+        (art / "model.bin").write_bytes(b"\x01" * (200 if b else 100))
+        (art / "same.txt").write_bytes(b"same\n")
+        if b:
+            (art / "notes.md").write_text("new\n")
+        session.finalize()
+        return w.root

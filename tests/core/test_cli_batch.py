@@ -56,7 +56,7 @@ def test_table_and_summary(base: Path, tmp_path: Path, capfd: pytest.CaptureFixt
     assert a01[:5] == ["00000000000000000000000000000a01", "2026-04-06", "12:00:00", "0.1.0", "verified"]
     assert rows["runs/legacy_alpha6"].split()[1:4] == ["2026-02-11", "00:00:00", "0.1.0"]
     assert " problems " in rows["runs/00000000000000000000000000000a03"]
-    assert lines[-1].startswith("5 runs: 2 verified, 1 verified with warnings, 2 problems;")
+    assert lines[-1].startswith("5 runs: 2 verified, 1 verified with warnings, 2 with problems;")
     assert "\r" not in err
     assert run_batch(args(base)) == 1
     assert "(cached)" in capfd.readouterr().out
@@ -150,3 +150,33 @@ def test_swarmview_verify_dir_json_and_cache(base: Path, tmp_path: Path) -> None
     second = json.loads(run_cli("verify", "--json", str(base), env=env).stdout)
     assert all(r["cached"] for r in second["runs"])
     assert (tmp_path / "cache" / "verify-v1").is_dir()
+
+
+def test_progress_bar_only_when_asked_and_erased() -> None:
+    """One line for the whole batch (runs and bytes); nothing when stderr is not a terminal."""
+    import io
+
+    from swarmview.cli.batch import BatchBar
+    from swarmview.core.runs.batch import BatchProgress
+
+    stream = io.StringIO()
+    bar = BatchBar(stream, enabled=True, rate=1e9)
+    bar.update(BatchProgress(3, 10, 500_000, 2_000_000, "/runs/abc"))
+    drawn = stream.getvalue()
+    assert drawn.startswith("\r[") and " 25% 3/10 runs 500.0 kB/2.0 MB" in drawn
+    bar.close()
+    assert stream.getvalue().endswith("\r") and stream.getvalue().count("\r") == 3
+    quiet = io.StringIO()
+    off = BatchBar(quiet)  # StringIO is not a terminal
+    off.update(BatchProgress(1, 1, 1, 1, None))
+    off.close()
+    assert quiet.getvalue() == ""
+
+
+def test_verbose_prints_each_report_before_the_table(base: Path, tmp_path: Path,
+                                                     capfd: pytest.CaptureFixture[str]) -> None:
+    assert run_batch(args(base, verbose=True, no_cache=True)) == 1
+    out = capfd.readouterr().out
+    assert out.count("upstream: ") >= 5 and "MANIFEST_MISSING" in out and "HASH_MISMATCH" in out
+    assert out.index("HASH_MISMATCH") < out.index("RUN ID")
+    assert not (tmp_path / "cache").exists()

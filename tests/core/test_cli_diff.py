@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.core._runs_support import build_compare_run
 from tests.core._verify_support import run_cli
-from tests.core.test_runs_compare import build
 from tests.helpers import copy_fixture, snapshot_tree
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("diff")
-    return build(base, "000000000000000000000000000000a2", "a"), build(base, "000000000000000000000000000000b2", "b")
+    return build_compare_run(base, "000000000000000000000000000000a2", "a"), build_compare_run(base, "000000000000000000000000000000b2", "b")
 
 
 def test_human_output(runs: tuple[Path, Path]) -> None:

@@ -119,3 +119,29 @@ def test_sigint_prints_partial_report_exit_130(tmp_path: Path) -> None:
     doc = json.loads(out)
     assert doc["verdict"] == "cancelled" and doc["exit_code"] == 130
     assert any(f["code"] == "CANCELLED" and "interrupted" in f["message"] for f in doc["findings"])
+
+
+def test_progress_bar_draws_only_when_enabled() -> None:
+    """Progress goes to stderr only on a terminal; a forced bar draws and erases its line."""
+    import io
+
+    from swarmview.cli.progress import ProgressBar
+    from swarmview.core.verify.engine import Progress
+
+    quiet = io.StringIO()
+    ProgressBar(quiet).update(Progress(1, 2, 10, 20, "a"))  # StringIO is not a tty
+    assert quiet.getvalue() == ""
+    loud = io.StringIO()
+    bar = ProgressBar(loud, enabled=True)
+    bar.update(Progress(2, 2, 20, 20, "metrics.ndjson"))
+    assert "[" in loud.getvalue() and "100%" in loud.getvalue() and "2/2 files" in loud.getvalue()
+    bar.close()
+    assert loud.getvalue().endswith("\r")
+
+
+def test_fast_verified_says_contents_not_hashed(tmp_path: Path) -> None:
+    """§5: a fast `verified` says what it means."""
+    result = run_cli("verify", "--fast", str(copy_bundle("minimal", tmp_path)))
+    assert result.returncode == 0
+    assert "paths, structure and sizes match the manifest; contents not hashed" in result.stdout.splitlines()[0]
+    assert result.stdout.splitlines()[1] == "upstream: bundle opens; manifest not checked (fast tier or stopped)"

@@ -58,6 +58,8 @@ def test_blank_whitespace_and_crlf_lines_B140():
         assert r.table.line.tolist() == [1, 5]
         assert [f.line for f in by_code(r, "NDJSON_BLANK_LINE")] == [2, 3, 4, 6]
         assert {f.severity for f in r.findings} == {"info"}
+        (crlf,) = by_code(r, "NON_CANONICAL_JSON")
+        assert "CRLF line ending" in crlf.message and crlf.line == 1 and crlf.found == 2
 
 
 def test_bom_and_file_separator_are_not_whitespace():
@@ -247,3 +249,48 @@ def test_big_ints_and_minus_zero_in_attrs_B027():
     a = r.table.attrs.get(0)
     assert a["a"] == 18446744073709551615 and a["c"] == 2**63 - 1
     assert type(a["b"]) is float and math.copysign(1, a["b"]) == -1.0
+
+
+def test_attr_text_with_brace_patterns_and_empty_maps():
+    """Row boundaries inside the attribute text are found even when strings look like boundaries."""
+    tricky = [{}, {"s": "},{}"}, {}, {"s": '},{"x":1}'}, {"a": "{", "b": "}"}, {}]
+    recs = [span(i, attrs=a) for i, a in enumerate(tricky)]
+    for chunk in (None, 50):
+        r = read("spans", b"".join(line(d) + b"\n" for d in recs), chunk=chunk)
+        assert r.upstream_error is None and r.findings == []
+        assert [r.table.attrs.get(i) for i in range(len(tricky))] == tricky == r.table.attrs.all()
+        assert [r.table.attrs.text(i) for i in range(len(tricky))] == [orjson.dumps(a) for a in tricky]
+
+
+def test_attr_column_across_many_chunks():
+    """Small feeds make many internal chunks; every row's attributes still come back exactly."""
+    from tests.helpers import FIXTURES
+
+    data = (FIXTURES / "rich" / "spans.ndjson").read_bytes()
+    r = read("spans", data, chunk=500)
+    lines = data.split(b"\n")[:-1]
+    assert len(r.table) == len(lines) == 226
+    expected = [orjson.loads(ln)["attrs"] for ln in lines]
+    assert r.table.attrs.all() == expected
+    assert [r.table.attrs.get(i) for i in range(226)] == expected
+    assert r.table.attrs.get(-1) == expected[-1]
+    with pytest.raises(IndexError):
+        r.table.attrs.get(226)
+
+
+def test_long_attr_key_flagged_on_every_line_B046():
+    """A key over 128 bytes is reported on each line using it, also in later blocks of the file."""
+    key = "k" * 129
+    recs = [span(i, attrs={key: i}) for i in range(3000)]
+    r = read("spans", b"".join(line(d) + b"\n" for d in recs), chunk=1 << 20)
+    found = [f for f in r.findings if f.code == "RECORD_BOUNDS_EXCEEDED"]
+    assert len([f for f in found if f.line is not None]) == LINE_CAP
+    assert [f.found for f in found if f.line is None] == [3000]
+
+
+def test_upstream_stops_at_the_first_refusal_on_a_line():
+    """Duplicate struct key first, syntax error later: upstream names the duplicate (B-019)."""
+    text = line(span(0))[:-1].replace(b'"name":"op/x"', b'"name":"a","name":"b"') + b',"x":}'
+    r = read("spans", text + b"\n")
+    assert r.upstream_error.startswith("invalid ndjson at line 1: duplicate field `name` at line 1 column")
+    assert [f.code for f in r.findings] == ["NDJSON_PARSE_ERROR"]

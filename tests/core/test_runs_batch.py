@@ -217,3 +217,16 @@ def test_cached_verify_for_a_single_run(tmp_path: Path) -> None:
     second = drive(cache.verify(root / "run.json"))[0]
     assert not first.cached and second.cached and second.path == str(root / "run.json")
     assert second.verdict == first.verdict == "verified" and time.monotonic() - started < 30
+
+
+def test_small_runs_in_worker_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opt-in process pool: same reports, discovery order kept, cache stored from the parent."""
+    monkeypatch.setattr(batch_mod, "PROCESS_MIN_RUNS", 2)
+    for i in range(3):
+        write_run(tmp_path, f"00000000000000000000000000000e0{i + 1}")
+    settle()
+    cache = VerifyCache(tmp_path / "cache")
+    result, _ = drive(verify_batch(tmp_path, processes=True, workers=2, cache=cache))
+    assert [r.verdict for r in result.reports] == ["verified"] * 3 and not result.errors
+    assert [Path(r.root).name[-3:] for r in result.reports] == ["e01", "e02", "e03"]
+    assert all(r.cached for r in drive(verify_batch(tmp_path, cache=cache))[0].reports)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -20,64 +18,14 @@ from swarmview.core.runs.compare import (
     flatten_params,
     overlay,
 )
-from swarmview.core.writer import BundleWriter
-from swarmview.core.writer.session import DataOpsSession
-
-TRACE = "cd" * 16
-T0 = 1_775_476_800_000_000_000
-MS = 1_000_000
-
-
-def node(key: str, params: dict[str, Any], inputs: list[str] = (), outputs: list[str] = (), **extra: Any) -> dict:
-    return {"node_key": key, "op_kind": "data", "op_type": "transform", "code_ref": "test@1",
-            "inputs": [{"asset_key": a} for a in inputs], "outputs": [{"asset_key": a} for a in outputs],
-            "params": params, **extra}
-
-
-def build(base: Path, run_id: str, variant: str) -> Path:
-    """Run A ("a") or B ("b"); B differs from A in every section, in ways the tests name."""
-    b = variant == "b"
-    created = T0 + (3600 * 10**9 if b else 0)
-    with BundleWriter.create(base, run_id, clock_ns=created) as w:
-        scale = 2.0 if b else 1.0
-        for step in range(10):
-            w.append_metric(created + step * MS, TRACE, "train/loss", scale / (step + 1), attrs={"step": step})
-            w.append_metric(created + step * MS, TRACE, "train/acc", 0.5, attrs={"step": step, "peer": "p0"})
-        if b:
-            w.append_metric(created + MS, TRACE, "eval/f1", 0.9, attrs={"step": 0})
-        for i in range(10):
-            dur = (2 if b else 1) * MS * (i + 1)
-            w.append_span(TRACE, f"{i + 1:016x}", "train/step", created + i * 10 * MS, created + i * 10 * MS + dur)
-        w.append_span(TRACE, "00000000000000ff", "train/step", created, None)  # unfinished: counted, not timed
-        if b:
-            w.append_span(TRACE, "00000000000000aa", "eval", created, created + 5 * MS)
-        session = DataOpsSession(w)
-        ingest = node("ingest/raw", {"format": "csv"}, outputs=["dataset://t/raw"])
-        uri = "s3://bucket/raw-v2.csv" if b else "s3://bucket/raw.csv"
-        session.register_source("dataset://t/raw", "trusted", {"uri": uri, "content_type": "text/csv"}, None, ingest)
-        if not b:
-            session.register_source("dataset://t/old", "trusted", {"uri": "s3://bucket/old.csv", "content_type": "text/csv"}, None,
-                                    node("ingest/old", {}, outputs=["dataset://t/old"]))
-        nodes = [ingest,
-                 node("prep/clean", {"lr": 0.2 if b else 0.1, "opt": {"name": "adamw", "betas": [0.9, 0.99 if b else 0.999]},
-                                     "seed": 7}, ["dataset://t/raw"], ["dataset://t/clean"]),
-                 node("train/fit", {"epochs": 3}, ["dataset://t/clean"], [])]
-        nodes.append(node("eval/new", {}, ["dataset://t/clean"], []) if b else node("old/gone", {}, [], []))
-        w.write_graph({"graph_id": "g", "nodes": nodes, "edges": []})
-        art = w.root / "artifacts"
-        (art / "model.bin").write_bytes(b"\x01" * (200 if b else 100))
-        (art / "same.txt").write_bytes(b"same\n")
-        if b:
-            (art / "notes.md").write_text("new\n")
-        session.finalize()
-        return w.root
+from tests.core._runs_support import MS, build_compare_run
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Bundle, Bundle]:
     base = tmp_path_factory.mktemp("cmp")
-    ra = build(base, "000000000000000000000000000000a1", "a")
-    rb = build(base, "000000000000000000000000000000b1", "b")
+    ra = build_compare_run(base, "000000000000000000000000000000a1", "a")
+    rb = build_compare_run(base, "000000000000000000000000000000b1", "b")
     return load_bundle(ra), load_bundle(rb)
 
 

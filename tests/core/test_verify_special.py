@@ -301,7 +301,8 @@ def test_engine_reports_file_growing_during_verify(tmp_path: Path) -> None:
         thread.join()
     entry = next(f for f in report.files if f.path == "artifacts/live.bin")
     assert entry.status == "changed"
-    assert "FILE_CHANGED_DURING_VERIFY" in _codes(report)
+    assert _codes(report)["FILE_CHANGED_DURING_VERIFY"][0].message == (
+        "artifacts/live.bin: changed while being verified (size/mtime differ before and after); verify again")
     assert report.verdict == "could_not_verify" and report.exit_code == 3
     assert run_verify(root, profile="upstream").exit_code == 1  # now stable, grown: size mismatch
 
@@ -329,3 +330,21 @@ def test_finalize_refuses_unreadable_file(shared_tmp: Path) -> None:
     assert result.returncode == 3, result.stderr
     assert "artifacts/notes.md: Permission denied (os error 13)" in result.stderr
     assert snapshot_tree(root) == before
+
+
+def test_read_file_without_readv_gives_same_digest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The portable read path (platforms without os.readv) hashes the same bytes, prefix included."""
+    import hashlib
+
+    from swarmview.core.verify import hashing
+
+    path = tmp_path / "f.bin"
+    data = os.urandom((2 << 20) + 12345)
+    path.write_bytes(data)
+    st = os.lstat(path)
+    fast = read_file(HashJob("f", os.fsencode(path), st, prefix=1000))
+    monkeypatch.setattr(hashing, "_HAVE_READV", False)
+    slow = read_file(HashJob("f", os.fsencode(path), st, prefix=1000))
+    assert fast.sha256 == slow.sha256 == hashlib.sha256(data).hexdigest()
+    assert fast.prefix_sha256 == slow.prefix_sha256 == hashlib.sha256(data[:1000]).hexdigest()
+    assert fast.bytes_read == slow.bytes_read == len(data) and fast.changed is None

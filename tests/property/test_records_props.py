@@ -62,7 +62,7 @@ def _render(spec, kind: str) -> bytes:
 def _read(kind: str, data: bytes, cuts: list[int], max_line_bytes: int = 300):
     f = NdjsonFile(kind, f"{kind}.ndjson", max_line_bytes=max_line_bytes)
     prev = 0
-    for c in sorted(set(c for c in cuts if 0 < c < len(data))) + [len(data)]:
+    for c in [*sorted(set(c for c in cuts if 0 < c < len(data))), len(data)]:
         f.feed(data[prev:c])
         prev = c
     return f.close()

@@ -40,10 +40,11 @@ class Crosshair:
         self.line.setPos(x)
         self.line.show()
         (x0, x1), (_y0, y1) = self.plot.vb.viewRange()
+        # pinned to the corner away from the line, so a wide readout is never cut by the plot edge
         right_half = x > (x0 + x1) / 2
-        self.label.setAnchor((1, 0) if right_half else (0, 0))
+        self.label.setAnchor((0, 0) if right_half else (1, 0))
         self.label.setHtml("<br>".join(rows))
-        self.label.setPos(QPointF(x, y1))
+        self.label.setPos(QPointF(x0 if right_half else x1, y1))
         self.label.show()
 
 

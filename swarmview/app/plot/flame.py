@@ -84,6 +84,7 @@ class FlameChart(QWidget):
         self.range: tuple[float, float] | None = None
         self.match: np.ndarray | None = None  # bool per span row; None = no search active
         self.highlight: np.ndarray | None = None  # bool per span row (e.g. spans of the selected node)
+        self.hover_name: int | None = None  # name code under the pointer: same-name spans get outlined
         self.describe_span: Callable[[int], str] = lambda row: f"span row {row}"
         self.describe_event: Callable[[int], str] = lambda row: f"event row {row}"
         self._group_top: list[int] = []
@@ -225,6 +226,12 @@ class FlameChart(QWidget):
         self.highlight = mask
         self._hl_cum = self._lane_cumsums(mask)
         self.update()
+
+    def set_hover_name(self, code: int | None) -> None:
+        """Outline every visible span sharing the hovered span's name (Perfetto PR #5501)."""
+        if code != self.hover_name:
+            self.hover_name = code
+            self.update()
 
     def _lane_cumsums(self, mask: np.ndarray | None) -> list[np.ndarray]:
         """Per lane, a prefix count of flagged spans so a merged block asks "any flagged?" in O(1)."""
@@ -485,6 +492,13 @@ class FlameChart(QWidget):
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(orphan_brush)
                 painter.drawPolygon(tri)
+            if self.hover_name is not None and budget > 0:
+                same = np.flatnonzero(single & (data.name_code[rows] == self.hover_name))[:budget]
+                budget -= same.size
+                painter.setPen(QPen(self.fg, 1, Qt.PenStyle.DotLine))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                for b in same.tolist():
+                    painter.drawRect(self._block_rect(frame, b))
             if self._hl_cum:
                 cum = self._hl_cum[frame.lane]
                 hit = np.flatnonzero((cum[blocks.last + 1] - cum[blocks.first]) > 0)[:budget]

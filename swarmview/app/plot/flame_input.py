@@ -115,10 +115,12 @@ class InteractiveFlameChart(FlameChart):
         found = self.block_at(pos)
         if found is None:
             QToolTip.hideText()
+            self.set_hover_name(None)
             return
         frame, b = found
         assert self.data is not None
         row = int(self.data.lanes.lanes[frame.lane].rows[frame.blocks.first[b]])
+        self.set_hover_name(int(self.data.name_code[row]) if frame.blocks.count[b] == 1 else None)
         count = int(frame.blocks.count[b])
         if count > 1:
             s, e = float(frame.blocks.start[b]), float(frame.blocks.end[b])
@@ -131,6 +133,9 @@ class InteractiveFlameChart(FlameChart):
             )
         else:
             QToolTip.showText(global_pos, self.describe_span(row), self)
+
+    def leaveEvent(self, event: object) -> None:
+        self.set_hover_name(None)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()

@@ -33,7 +33,7 @@ def owner_rows(x0: np.ndarray, x1: np.ndarray, lane: np.ndarray, nlanes: int, wi
     p0 = np.minimum(np.maximum(np.floor(x0), 0.0), hi).astype(np.int64)
     p1 = np.minimum(np.maximum(np.ceil(x1), p0 + 1.0), hi).astype(np.int64)
     lengths = p1 - p0
-    keep = np.flatnonzero(lengths > 0)
+    keep = np.flatnonzero((lengths > 0) & (x1 >= 0.0) & (x0 <= hi))  # culling may pass spans ending off-screen
     if keep.size:
         lengths = lengths[keep]
         starts = p0[keep] + lane[keep] * width

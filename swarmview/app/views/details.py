@@ -42,6 +42,7 @@ class DetailsPanel(QWidget):
         self.tree.setColumnWidth(0, 130)
         self.tree.setUniformRowHeights(True)
         self.tree.setWordWrap(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # long attribute keys keep both ends
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.heading)
@@ -82,6 +83,9 @@ class DetailsPanel(QWidget):
             self.tree.addTopLevelItem(self._item(key, value))
         self.tree.expandAll()
         self.tree.resizeColumnToContents(0)
+        limit = max(90, int(self.tree.viewport().width() * 0.45))
+        if self.tree.columnWidth(0) > limit:  # keep the values readable in a narrow dock
+            self.tree.setColumnWidth(0, limit)
 
     def _item(self, key: str, value: Any) -> QTreeWidgetItem:
         if isinstance(value, dict):
@@ -168,5 +172,5 @@ class DetailsPanel(QWidget):
                            ("manifest size", size(m.get("bytes"))), ("manifest sha256", m.get("sha256"))]
         findings = [f for f in (self.report or {}).get("findings") or [] if f.get("path") == path]
         for f in findings:
-            fields.append((f"{f.get('severity')} {f.get('code')}", f.get("message")))
+            fields.append((str(f.get("severity")), f"{f.get('code')}: {f.get('message')}"))
         self._show(f"File {path}", fields, (path,))

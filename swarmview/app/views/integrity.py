@@ -172,10 +172,15 @@ class IntegrityView(RunView):
         self.findings.set_findings(list(data.get("findings") or []))
         counts = data.get("counts") or {}
         bad = sum(1 for f in files if f.get("status") not in INTACT_STATUSES and f.get("status") != "unlisted")
-        self.summary.setText(
-            f"{counts.get('files_listed', 0)} files listed, {counts.get('files_ok', 0)} intact, "
-            f"{bad} damaged or unreadable, {counts.get('files_unlisted', 0)} not in the manifest."
-        )
+        codes = {f.get("code") for f in data.get("findings") or []}
+        if not counts.get("files_listed") and codes & {"MANIFEST_MISSING", "MANIFEST_INVALID"}:
+            self.summary.setText(f"No usable manifest: the {counts.get('files_unlisted', 0)} files on disk are not "
+                                 "protected and could not be checked.")
+        else:
+            self.summary.setText(
+                f"{counts.get('files_listed', 0)} files listed, {counts.get('files_ok', 0)} intact, "
+                f"{bad} damaged or unreadable, {counts.get('files_unlisted', 0)} not in the manifest."
+            )
         words = (("error", "errors"), ("unverified", "unverified"), ("warning", "warnings"), ("info", "info"))
         self.findings_label.setText("Findings: " + ", ".join(
             f"{counts.get(k, 0)} {one if counts.get(k, 0) == 1 else many}" for k, (one, many) in zip(

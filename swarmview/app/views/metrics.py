@@ -287,12 +287,25 @@ class MetricsView(RunView):
             return
         overlay = self.layout_mode.currentIndex() == 1
         cols = 1 if overlay or len(groups) == 1 else (2 if len(groups) <= 4 else 3)
-        sets = [(None, [line for g in groups for line in g.lines])] if overlay else [(g, g.lines) for g in groups]
+        if overlay:  # one plot per kind of x: steps and seconds on one axis would be meaningless
+            by_kind: dict[str, list[Line]] = {}
+            for g in groups:
+                for line in g.lines:
+                    by_kind.setdefault(self.x_of(line)[1], []).append(line)
+            sets: list[tuple[PlotGroup | None, list[Line]]] = [(None, lines) for lines in by_kind.values()]
+        else:
+            sets = [(g, g.lines) for g in groups]
+        owner_of = {line.key: g for g in groups for line in g.lines}
         total = 0
         nonfinite = 0
         for i, (group, lines) in enumerate(sets):
             plot = self.canvas.addPlot(row=i // cols, col=i % cols)
-            title = group.title + (f"  [{group.attrs_text}]" if group.attrs_text else "") if group else f"{len(lines)} series"
+            if group is not None:
+                title = group.title + (f"  [{group.attrs_text}]" if group.attrs_text else "")
+            elif len(groups) == 1:
+                title = groups[0].title
+            else:
+                title = f"{len(lines)} series overlaid"
             plot.setTitle(html.escape(title), size="9pt")
             for axis in ("bottom", "left"):
                 plot.getAxis(axis).enableAutoSIPrefix(False)
@@ -305,7 +318,12 @@ class MetricsView(RunView):
                 x, kind = self.x_of(line)
                 kinds.add(kind)
                 colour = QColor(LINE_COLOURS[j % len(LINE_COLOURS)])
-                name = line.name if group else f"{line.name}" if line.name != "" else line.key
+                name = line.name
+                if group is None and len(groups) > 1:  # overlaid plots: say which metric each line is
+                    owner = owner_of[line.key]
+                    name = f"{owner.title} {line.name}" if line.name != owner.title else owner.title
+                    if owner.attrs_text:
+                        name += f" [{owner.attrs_text}]"
                 curve = DecimatedCurve(plot, x, self.curve_data[line.key], colour, name,
                                        show_raw=self.slider.value() > 0)
                 curves.append((curve, line))
@@ -322,7 +340,7 @@ class MetricsView(RunView):
             plot.vb.sigXRangeChanged.connect(self._on_range_changed)
             plot.vb.sigResized.connect(self._on_range_changed)
             self._refresh_plot(len(self.plots) - 1)
-        text = f"{len(groups)} plot{'s' if len(groups) != 1 else ''}, {total:,} points"
+        text = f"{len(self.plots)} plot{'s' if len(self.plots) != 1 else ''}, {total:,} points"
         if nonfinite:
             text += f", {nonfinite:,} non-finite (✕)"
         self.status.setText(text)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -141,6 +142,8 @@ class OverviewView(RunView):
                     "Folder"):
             self.fields[key] = _value_label(run_box)
             form.addRow(key + ":", self.fields[key])
+        # a long path must not force the window wider: it may be cut, the tooltip has all of it
+        self.fields["Folder"].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         count_box = QGroupBox("Contents", self)
         grid = QGridLayout(count_box)
         self.counts: dict[str, QLabel] = {}
@@ -188,6 +191,7 @@ class OverviewView(RunView):
         }
         for key, value in values.items():
             self.fields[key].setText(value)
+        self.fields["Folder"].setToolTip(values["Folder"])
         self._count_texts = dict(data.counts)
         for key, value in data.counts.items():
             if key in self.counts:

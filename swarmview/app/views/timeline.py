@@ -90,6 +90,14 @@ def range_stats(flame: FlameData, r0: float, r1: float) -> list[NameStats]:
     return out
 
 
+def attr_pattern(key: str, value: str) -> tuple[bytes, tuple[bytes, ...]]:
+    """``key=value`` search as byte prefixes of compact JSON: ``"key":`` then the value exactly, as a
+    string or as a bare number/bool, followed by ``,`` or ``}`` (so ``peer-1`` does not match ``peer-10``).
+    The value compares case-insensitively."""
+    v = value.strip().strip('"').lower().encode()
+    return f'"{key.strip()}":'.encode(), tuple(b + end for b in (b'"' + v + b'"', v) for end in (b",", b"}"))
+
+
 class TimelineView(RunView):
     """Flame chart of spans per trace with events, search, range statistics and bus links."""
 
@@ -281,7 +289,7 @@ class TimelineView(RunView):
         attrs = bundle.spans.attrs
         n = flame.span_count
         key, sep, value = text.partition("=")
-        pattern = (f'"{key.strip()}":'.encode(), value.strip().strip('"').lower().encode()) if sep else None
+        pattern = attr_pattern(key, value) if sep else None
 
         def scan() -> None:  # worker thread: bytes tests on each row's compact JSON
             mask = name_mask.copy()
@@ -295,7 +303,7 @@ class TimelineView(RunView):
                         mask[i] = True
                 else:
                     at = raw.find(pattern[0])
-                    if at >= 0 and pattern[1] in low[at + len(pattern[0]) : at + len(pattern[0]) + 2 + len(pattern[1]) + 1]:
+                    if at >= 0 and low.startswith(pattern[1], at + len(pattern[0])):
                         mask[i] = True
             self._search_done.emit(gen, mask)
 

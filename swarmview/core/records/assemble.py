@@ -12,26 +12,30 @@ __all__ = ["build_table", "check_parents"]
 
 
 def _cat(parts: list[Prepared], key: str, dtype: type) -> np.ndarray:
-    return np.concatenate([p.cols[key] for p in parts]).astype(dtype, copy=False)
+    """One column, the parts' arrays released as they are copied (peak: one column, not the table)."""
+    out = np.empty(sum(len(p.lines) for p in parts), dtype)
+    row = 0
+    for p in parts:
+        out[row : row + len(p)] = p.cols.pop(key)
+        row += len(p)
+    return out
 
 
 def _attrs(parts: list[Prepared], st: FileState) -> AttrColumn:
-    """One blob for the file: the batches' blobs joined by "," and their row offsets shifted."""
-    starts = np.empty(sum(len(p) for p in parts) + 1, np.int64)
-    base, row = 0, 0
-    for p in parts:
-        starts[row : row + len(p)] = p.starts[:-1] + base
-        base += len(p.blob) + 1
-        row += len(p)
-    starts[row] = base
-    blob = b",".join(p.blob for p in parts)
+    """The parts' text chunks as they are (no copy), their row offsets gathered."""
+    n = sum(len(p) for p in parts)
+    first = np.zeros(len(parts) + 1, np.int64)
+    starts = np.empty(n, np.int32 if max((len(p.blob) for p in parts), default=0) < 2**31 else np.int64)
     overrides: dict[int, dict] = {}
     row = 0
-    for p in parts:
+    for c, p in enumerate(parts):
+        first[c] = row
+        starts[row : row + len(p)] = p.starts[:-1]
         for i, o in p.overrides.items():
             overrides[row + i] = o
         row += len(p)
-    return AttrColumn(blob, starts, overrides, sorted(st.attr_keys))
+    first[-1] = row
+    return AttrColumn([p.blob for p in parts], first, starts, overrides, sorted(st.attr_keys))
 
 
 def build_table(kind: str, parts: list[Prepared], st: FileState) -> Table:
@@ -39,7 +43,11 @@ def build_table(kind: str, parts: list[Prepared], st: FileState) -> Table:
     if not parts:
         t = empty_table(kind)
         return t
-    line = np.concatenate([p.lines for p in parts]).astype(np.int32)
+    line = np.empty(sum(len(p) for p in parts), np.int32)
+    row = 0
+    for p in parts:
+        line[row : row + len(p)] = p.lines
+        row += len(p)
     trace = _cat(parts, "trace", np.int32)
     name = _cat(parts, "name", np.int32)
     attrs = _attrs(parts, st)
@@ -62,13 +70,13 @@ def check_parents(t: SpanTable, notes: FileNotes) -> None:
     has_parent = np.flatnonzero(t.parent_id != 0)
     if not len(has_parent):
         return
-    order = np.argsort(t.span_id, kind="stable")
+    order = np.argsort(t.span_id)
     sid = t.span_id[order]
     q_sid, q_trc = t.parent_id[has_parent], t.trace[has_parent]
     pos = np.minimum(np.searchsorted(sid, q_sid, side="left"), len(sid) - 1)
     hit = sid[pos] == q_sid
     found = hit & (t.trace[order[pos]] == q_trc)
-    # the same span id in several traces: the first match may be another trace's; look further
+    # the same span id in several traces: the first match may be another trace's; look around it
     for k in np.flatnonzero(hit & ~found).tolist():
         j = int(pos[k])
         while j < len(sid) and sid[j] == q_sid[k]:

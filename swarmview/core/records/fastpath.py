@@ -97,6 +97,7 @@ class FileState:
     units: Interner = field(default_factory=Interner)
     upper_traces: set[str] = field(default_factory=set)
     attr_keys: set[str] = field(default_factory=set)
+    long_keys: set[str] = field(default_factory=set)  # attribute keys over 128 bytes (§4.5)
 
 
 def _types(col: Any) -> set[type]:
@@ -406,19 +407,22 @@ def _try_prepare(
     if sv is not None and (int(sv.min()) != 1 or int(sv.max()) != 1):
         for i in np.flatnonzero(sv != 1):
             notes.append(("UNSUPPORTED_SCHEMA_VERSION", int(lines[i]), f"schema_version {int(sv[i])} is not supported (expected 1); read as version 1"))
-    _attr_bounds(cols["attrs"], starts, lines, new_keys, notes)
+    st.long_keys.update(k for k in new_keys if len(k.encode()) > 128)
+    _attr_bounds(cols["attrs"], starts, lines, st.long_keys, notes)
     st.attr_keys |= new_keys
     noncanonical = [(int(lines[i]), "uppercase id") for i in sorted(set(upper))]
     return Prepared(lines, out, blob, starts, overrides, notes, noncanonical, new_keys)
 
 
-def _attr_bounds(col: Sequence[dict[str, Any]], starts: np.ndarray, lines: np.ndarray, new_keys: set[str],
+def _attr_bounds(col: Sequence[dict[str, Any]], starts: np.ndarray, lines: np.ndarray, long_keys: set[str],
                  notes: list[tuple[str, int, str]]) -> None:  # fmt: skip
     """§4.5 bounds (attribute count 64, key 128 bytes, string value 1024 bytes), checked only on rows
     whose text is long enough to break one (upstream's reader checks none, F-30)."""
-    long_keys = {k for k in new_keys if len(k.encode()) > 128}
     lens = np.diff(starts) - 1
-    cand = np.flatnonzero(lens > 64 * 6) if not long_keys else np.arange(len(lens))
+    cand = lens > 64 * 6  # 65 attributes or a 1025-byte string cannot fit in fewer bytes
+    if long_keys:
+        cand |= np.fromiter((not long_keys.isdisjoint(a) for a in col), bool, len(col))
+    cand = np.flatnonzero(cand)
     for i in cand.tolist():
         a = col[i]
         if len(a) > 64:

@@ -23,34 +23,45 @@ AttrValue = str | bool | int | float
 class AttrColumn:
     """Per-row attribute maps, kept as compact JSON text and decoded lazily.
 
-    ``blob`` is ``{..},{..},…`` (one object per row, upstream's compact text), ``starts[i]`` the offset
-    of row ``i`` (``starts[n]`` = ``len(blob) + 1``). Rows whose values cannot be JSON text (NaN read
-    from ``null``, F-08) are kept in ``overrides``. Values come back typed as upstream reads them:
-    ``str``, ``bool``, ``int`` (I64, or U64 above 2**63-1) and ``float`` (F64).
+    The text is held in the chunks it was read in (``{..},{..},…``, upstream's compact text of each
+    row's map, joined by ``,``), so building the column never copies it: ``first[c]`` is the first row
+    of chunk ``c`` (``first[-1]`` = row count), ``starts[i]`` row ``i``'s offset inside its chunk. Rows
+    whose values cannot be JSON text (NaN read from ``null``, F-08) are kept in ``overrides``. Values
+    come back typed as upstream reads them: ``str``, ``bool``, ``int`` (I64, or U64 above 2**63-1) and
+    ``float`` (F64).
     """
 
-    __slots__ = ("_blob", "_keys", "_overrides", "_starts")
+    __slots__ = ("_chunks", "_first", "_keys", "_overrides", "_starts")
 
-    def __init__(
-        self, blob: bytes, starts: np.ndarray, overrides: dict[int, dict[str, AttrValue]], keys: list[str]
-    ) -> None:
-        self._blob = blob
+    def __init__(self, chunks: list[bytes], first: np.ndarray, starts: np.ndarray,
+                 overrides: dict[int, dict[str, AttrValue]], keys: list[str]) -> None:  # fmt: skip
+        self._chunks = chunks
+        self._first = first
         self._starts = starts
         self._overrides = overrides
         self._keys = keys
 
     def __len__(self) -> int:
-        return len(self._starts) - 1
+        return len(self._starts)
+
+    def _span(self, i: int) -> tuple[bytes, int, int]:
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        c = int(np.searchsorted(self._first, i, side="right")) - 1
+        chunk = self._chunks[c]
+        a = int(self._starts[i])
+        b = int(self._starts[i + 1]) - 1 if i + 1 < int(self._first[c + 1]) else len(chunk)
+        return chunk, a, b
 
     def get(self, i: int) -> dict[str, AttrValue]:
         """Row ``i``'s attributes (a fresh dict, keys in file order)."""
-        if i < 0:
-            i += len(self)
-        o = self._overrides.get(i)
+        o = self._overrides.get(i if i >= 0 else i + len(self))
         if o is not None:
             return dict(o)
-        a, b = int(self._starts[i]), int(self._starts[i + 1]) - 1
-        return orjson.loads(self._blob[a:b])
+        chunk, a, b = self._span(i)
+        return orjson.loads(chunk[a:b])
 
     def keys(self) -> list[str]:
         """Every attribute key used by any row, sorted by UTF-8 bytes (= code points)."""
@@ -58,7 +69,9 @@ class AttrColumn:
 
     def all(self) -> list[dict[str, AttrValue]]:
         """Every row's attributes in one decode (bulk consumers: series, exports)."""
-        rows: list[dict[str, AttrValue]] = orjson.loads(b"[" + self._blob + b"]") if len(self) else []
+        if not len(self):
+            return []
+        rows: list[dict[str, AttrValue]] = orjson.loads(b"[" + b",".join(self._chunks) + b"]")
         for i, o in self._overrides.items():
             rows[i] = dict(o)
         return rows
@@ -69,16 +82,16 @@ class AttrColumn:
 
     def text(self, i: int) -> bytes:
         """Row ``i``'s attributes as upstream's compact JSON (NaN written as ``null`` like upstream)."""
-        a, b = int(self._starts[i]), int(self._starts[i + 1]) - 1
-        return self._blob[a:b]
+        chunk, a, b = self._span(i)
+        return chunk[a:b]
 
     @property
     def nbytes(self) -> int:
-        return len(self._blob) + self._starts.nbytes
+        return sum(map(len, self._chunks)) + self._starts.nbytes + self._first.nbytes
 
     @staticmethod
     def empty() -> AttrColumn:
-        return AttrColumn(b"", np.zeros(1, np.int64), {}, [])
+        return AttrColumn([], np.zeros(1, np.int64), np.zeros(0, np.int32), {}, [])
 
 
 def span_hex(value: int | np.integer[Any]) -> str:

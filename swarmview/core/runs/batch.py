@@ -7,9 +7,8 @@ when unchanged, and otherwise verified:
 
 - big runs (many bytes, or much to parse) one at a time, each with a hashing pool as wide as the
   machine, so that memory stays bounded by one big run's tables;
-- small runs several at a time, one hashing thread each, as wide as the machine: in worker processes
-  when there are many (their cost is Python parsing, which threads cannot spread over cores), else in
-  threads.
+- small runs several at a time, one hashing thread each, on a thread pool as wide as the machine (or,
+  opt-in, on worker processes: their cost is Python parsing, which threads cannot spread over cores).
 
 Total concurrency thus stays at about one busy thread per core. ``verify_batch`` is a generator like
 ``verify()``: it yields :class:`BatchProgress` and returns a :class:`BatchResult` whose reports are in
@@ -18,18 +17,15 @@ discovery order. Cancelling keeps every report already made (exit 130).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Generator, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from swarmview import __version__
 from swarmview.core.bundle import discover_bundles
 from swarmview.core.errors import NotABundleError, SwarmviewError
 from swarmview.core.runs.cache import TreeState, VerifyCache, tree_state
@@ -93,10 +89,6 @@ class BatchResult:
         return {"schema": SCHEMA, "path": self.path, "runs": [r.to_json() for r in self.reports],
                 "summary": self.summary()}
 
-    @property
-    def swarmview_version(self) -> str:
-        return __version__
-
 
 @dataclass
 class _Run:
@@ -148,7 +140,7 @@ def verify_batch(
     max_parse_bytes: int | None = None,
     max_line_bytes: int = 64 << 20,
     roots: Sequence[str | os.PathLike[str]] | None = None,
-    processes: bool | None = None,
+    processes: bool = False,
     tick: float = 0.1,
 ) -> Generator[BatchProgress, None, BatchResult]:
     """Verify every run below ``folder``; yields progress, returns the batch (reports in discovery order).
@@ -156,10 +148,12 @@ def verify_batch(
     Raises ``NotABundleError`` (on the first ``next()``) when no bundle is found. ``roots`` skips
     discovery (the GUI passes the runs it lists). ``timeout`` bounds the whole batch: runs reached
     after it are reported ``could_not_verify`` (``CANCELLED`` by ``--timeout``). The cache is used for
-    the full tier only. ``processes``: verify small runs in worker processes (their checks are pure
-    Python, which threads cannot run in parallel); None = when there are at least
-    ``PROCESS_MIN_RUNS`` of them and more than one core. On cancel, small runs already started in a
-    process finish (they are small); the others are not started.
+    the full tier only. ``processes=True``: verify small runs in ``spawn`` worker processes when
+    there are at least ``PROCESS_MIN_RUNS`` of them (their checks are pure Python, which threads
+    cannot spread over cores). Opt-in: a spawned child re-imports the caller's ``__main__`` (an
+    unguarded script would run again), and on the 2-core reference machine under load it measured
+    slower than threads (benchmarks/RESULTS.md). On cancel, runs already started in a process finish
+    (they are small); the others are not started.
     """
     started = time.monotonic()
     cancel = cancel or threading.Event()
@@ -179,7 +173,7 @@ def verify_batch(
     for run in sorted((r for r in todo if r.big), key=lambda r: -r.size):
         yield from batch.verify_one(run, n_workers, report_every=True)
     small = [r for r in todo if not r.big]
-    use_processes = processes if processes is not None else (len(small) >= PROCESS_MIN_RUNS and n_workers > 1)
+    use_processes = processes and len(small) >= PROCESS_MIN_RUNS and n_workers > 1
     if small and not cancel.is_set():
         if use_processes:
             small = yield from batch.in_processes(small, n_workers)
@@ -283,6 +277,10 @@ class _Batch:
 
     def in_processes(self, runs: list[_Run], n: int) -> Generator[BatchProgress, None, list[_Run]]:
         """Small runs on ``n`` worker processes; returns the runs left for threads (a pool that broke)."""
+        import multiprocessing  # only here: ~45 ms of imports that the thread path never needs
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
         deadline_wall = None if self.deadline is None else time.time() + (self.deadline - time.monotonic())
         leftover: list[_Run] = []
         context = multiprocessing.get_context("spawn")  # never fork a process that may hold threads (GUI)

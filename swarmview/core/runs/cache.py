@@ -30,7 +30,6 @@ import orjson
 from swarmview.core.findings import Finding
 from swarmview.core.verify.engine import Progress, find_root, verify
 from swarmview.core.verify.report import FileStatus, Report
-from swarmview.core.verify.tree import walk
 
 FORMAT = 1
 #: Changes newer than this (relative to the signature taken after hashing) are not cached: two writes
@@ -78,29 +77,58 @@ def _kind(mode: int) -> str:
     return "dir" if stat.S_ISDIR(mode) else "link" if stat.S_ISLNK(mode) else "special"
 
 
+def _lstat_tree(base: bytes) -> tuple[list[tuple[bytes, os.stat_result]], list[tuple[bytes, int]]]:
+    """Every name below ``base`` with its ``lstat`` (links never followed), and unlistable folders.
+
+    A leaner walk than ``verify.tree.walk`` (no per-item objects, no path joins in Python): reopening a
+    folder of a thousand cached runs is mostly this walk.
+    """
+    items: list[tuple[bytes, os.stat_result]] = []
+    unreadable: list[tuple[bytes, int]] = []
+    stack = [b""]
+    while stack:
+        rel = stack.pop()
+        try:
+            with os.scandir(base + b"/" + rel if rel else base) as it:
+                for entry in it:
+                    child = rel + b"/" + entry.name if rel else entry.name
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except OSError as exc:
+                        unreadable.append((child, exc.errno or 0))
+                        continue
+                    items.append((child, st))
+                    if stat.S_ISDIR(st.st_mode):
+                        stack.append(child)
+        except OSError as exc:
+            unreadable.append((rel, exc.errno or 0))
+    items.sort(key=lambda item: item[0])
+    unreadable.sort()
+    return items, unreadable
+
+
 def tree_state(root: Path) -> TreeState:
-    """One ``lstat`` walk of the bundle (core.verify.tree) summarised for the cache and the scheduler."""
-    h = hashlib.sha256()
+    """One ``lstat`` walk of the bundle summarised for the cache (signature) and the scheduler (sizes)."""
     total = parsed = newest = files = 0
-    tree = walk(root)
-    for item in tree.items:
-        st = item.st
-        h.update(b"%s\0%d:%d:%d:%d:%d:%d\n" % (item.rel, st.st_mode, st.st_size, st.st_mtime_ns,
-                                               st.st_ctime_ns, st.st_ino, st.st_dev))
+    items, unreadable = _lstat_tree(os.fsencode(root))
+    parts: list[bytes] = []
+    for rel, st in items:
+        parts.append(b"%s\0%d:%d:%d:%d:%d:%d\n" % (rel, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                                 st.st_ino, st.st_dev))
         newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
         if stat.S_ISREG(st.st_mode):
             files += 1
             total += st.st_size
-            if item.rel.endswith(_CONTENT_SUFFIXES) and not item.rel.startswith(b"artifacts/"):
+            if rel.endswith(_CONTENT_SUFFIXES) and not rel.startswith(b"artifacts/"):
                 parsed += st.st_size
-    for rel, exc in tree.unreadable:
-        h.update(b"!%s\0%d\n" % (rel, exc.errno or 0))
+    parts.extend(b"!%s\0%d\n" % (rel, errno) for rel, errno in unreadable)
     try:
         top = os.lstat(root)
-        h.update(b".\0%d:%d:%d\n" % (top.st_mode, top.st_ino, top.st_dev))
+        parts.append(b".\0%d:%d:%d\n" % (top.st_mode, top.st_ino, top.st_dev))
     except OSError as exc:
-        h.update(b".!%d\n" % (exc.errno or 0))
-    return TreeState(h.hexdigest(), manifest_digest(root), total, parsed, newest, files)
+        parts.append(b".!%d\n" % (exc.errno or 0))
+    signature = hashlib.sha256(b"".join(parts)).hexdigest()
+    return TreeState(signature, manifest_digest(root), total, parsed, newest, files)
 
 
 def report_to_entry(report: Report) -> dict[str, Any]:

@@ -24,6 +24,18 @@ BATCH_FILES = 256
 OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
+def _readinto(fd: int, target: memoryview) -> int:
+    """Read into a reused buffer (no allocation per MiB); os.readv is POSIX-only."""
+    if _HAVE_READV:
+        return os.readv(fd, [target])
+    data = os.read(fd, len(target))
+    target[: len(data)] = data
+    return len(data)
+
+
+_HAVE_READV = hasattr(os, "readv")
+
+
 @dataclass
 class HashJob:
     """One file to read: where it is, what the walk saw, and what else to do with its bytes."""
@@ -75,7 +87,7 @@ def _read_fd(fd: int, job: HashJob, result: HashResult, should_stop: Callable[[]
     before = os.fstat(fd)
     result.size = before.st_size
     if not stat.S_ISREG(before.st_mode) or (before.st_ino, before.st_dev) != (job.walk_st.st_ino, job.walk_st.st_dev):
-        result.changed = "replaced"
+        result.changed = "replaced by another file since it was listed"
         return result
     digest = hashlib.sha256()
     prefix = job.prefix if job.prefix is not None and job.prefix < before.st_size else None
@@ -90,7 +102,7 @@ def _read_fd(fd: int, job: HashJob, result: HashResult, should_stop: Callable[[]
             if should_stop is not None and should_stop():
                 result.stopped = True
                 return result
-            n = os.readv(fd, [view[: min(len(buf), before.st_size - done)]])
+            n = _readinto(fd, view[: min(len(buf), before.st_size - done)])
             if n == 0:
                 break
             chunk = view[:n]
@@ -119,10 +131,9 @@ def _read_fd(fd: int, job: HashJob, result: HashResult, should_stop: Callable[[]
         return result
     after = os.fstat(fd)
     result.bytes_read = done
-    if done != before.st_size or after.st_size != before.st_size:
-        result.changed = "size differs before and after"
-    elif after.st_mtime_ns != before.st_mtime_ns:
-        result.changed = "mtime differs before and after"
+    if (done != before.st_size or after.st_size != before.st_size or after.st_mtime_ns != before.st_mtime_ns
+            or after.st_ino != before.st_ino):
+        result.changed = "size/mtime differ before and after"
     result.sha256 = digest.hexdigest()
     if prefix is not None:
         result.lines_after_prefix = newlines + (1 if last not in (b"\n", b"") else 0)

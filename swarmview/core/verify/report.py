@@ -119,7 +119,12 @@ def upstream_line(upstream: dict[str, Any]) -> str:
 def format_human(report: Report, verbose: bool = False) -> str:
     """The text report (§8 "Human output"); not a parsing target."""
     lines: list[str] = []
-    tier = "full" if report.tier == "full" else "fast: paths, structure and sizes only; contents not hashed"
+    if report.tier == "full":
+        tier = "full"
+    elif report.verdict in ("verified", "verified_with_warnings"):
+        tier = "fast: paths, structure and sizes match the manifest; contents not hashed"
+    else:
+        tier = "fast: contents not hashed"
     if report.profile == "upstream":
         rejection = upstream_rejection(report.upstream)
         if report.verdict == "verified":
