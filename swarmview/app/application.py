@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import Any
 
-from PySide6.QtCore import QEvent, QMessageLogContext, QObject, Qt, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QMessageLogContext, QObject, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QFileOpenEvent, QGuiApplication, QIcon, QPalette, QPixmap
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
@@ -165,111 +165,36 @@ def create_application(argv: Sequence[str] | None = None, theme: str = "system")
 
 
 # --------------------------------------------------------------------------------------------------
-# Single instance: a second ``swarmview open`` hands its paths to the running viewer (qutebrowser's
-# protocol, STYLE_ANCHORS §4.4): one UTF-8 JSON line {"protocol_version": 1, "args": [...], "cwd": ...}.
-
-PROTOCOL_VERSION = 1
-CONNECT_TIMEOUT_MS = 150
-READ_TIMEOUT_MS = 5000
+# Errors nobody caught: logged, and shown in a dialog with the details to copy (napari's hooks).
 
 
-def instance_name() -> str:
-    """Socket name per user and settings folder (tests with their own settings never meet a real viewer)."""
-    import getpass
-    import hashlib
-    import os
+def show_error_dialog(title: str, message: str, details: str) -> Any:
+    """A non-modal error box whose "Show Details…" text can be copied; returned for tests."""
+    from PySide6.QtWidgets import QMessageBox
 
-    from swarmview.app.settings import SETTINGS_DIR_ENV
-
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    key = f"{user}\0{os.environ.get(SETTINGS_DIR_ENV, '')}"
-    return f"swarmview-{hashlib.sha256(key.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}"
+    box = QMessageBox(QMessageBox.Icon.Critical, title, message)
+    box.setDetailedText(details)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.open()
+    return box
 
 
-def hand_over(paths: Sequence[str], name: str | None = None) -> bool:
-    """Give ``paths`` to a running viewer; True if one took them (this process may then exit 0)."""
-    import json
-    import os
+def install_error_hooks() -> None:
+    """Route uncaught exceptions (GUI thread and plain Python threads) to the log and a dialog."""
+    import threading
+    import traceback
 
-    from PySide6.QtNetwork import QLocalSocket
+    def report(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("uncaught exception:\n%s", details)
+        if QApplication.instance() is not None and threading.current_thread() is threading.main_thread():
+            show_error_dialog("SwarmView: unexpected error", f"{exc_type.__name__}: {exc}", details)
 
-    socket = QLocalSocket()
-    socket.connectToServer(name or instance_name())
-    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
-        return False
-    line = json.dumps({"protocol_version": PROTOCOL_VERSION, "args": [os.path.abspath(p) for p in paths],
-                       "cwd": os.getcwd()}) + "\n"
-    socket.write(line.encode("utf-8"))
-    ok = socket.waitForBytesWritten(READ_TIMEOUT_MS)
-    socket.disconnectFromServer()
-    return bool(ok)
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            details = "".join(traceback.format_exception(args.exc_type, args.exc_value, args.exc_traceback))
+            log.error("uncaught exception in thread %s:\n%s", getattr(args.thread, "name", "?"), details)
 
-
-class InstanceServer(QObject):
-    """Listens for later launches and calls ``handler(paths)`` with what they were asked to open."""
-
-    def __init__(self, handler: Callable[[list[str]], None], name: str | None = None,
-                 parent: QObject | None = None) -> None:
-        from PySide6.QtNetwork import QLocalServer
-
-        super().__init__(parent)
-        self.name = name or instance_name()
-        self._handler = handler
-        self.server = QLocalServer(self)
-        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        self.server.newConnection.connect(self._accept)
-
-    def listen(self) -> bool:
-        """Take the name (clearing a stale socket left by a crash); False if that is impossible."""
-        from PySide6.QtNetwork import QLocalServer
-
-        if self.server.listen(self.name):
-            return True
-        QLocalServer.removeServer(self.name)
-        ok = self.server.listen(self.name)
-        if not ok:
-            log.warning("single instance: cannot listen on %s: %s", self.name, self.server.errorString())
-        return ok
-
-    def close(self) -> None:
-        self.server.close()
-
-    def _accept(self) -> None:
-        while self.server.hasPendingConnections():
-            socket = self.server.nextPendingConnection()
-            buffer = bytearray()
-
-            def read(s: Any = socket, buf: bytearray = buffer) -> None:
-                buf.extend(bytes(s.readAll().data()))
-                if b"\n" in buf:
-                    s.readyRead.disconnect()
-                    self._message(bytes(buf).split(b"\n", 1)[0])
-                    s.disconnectFromServer()
-                elif len(buf) > 1 << 20:
-                    log.warning("single instance: message too long; dropped")
-                    s.abort()
-
-            socket.readyRead.connect(read)
-            socket.disconnected.connect(socket.deleteLater)
-            timer = QTimer(socket)  # dies with the socket
-            timer.setSingleShot(True)
-            timer.timeout.connect(lambda s=socket: s.abort())
-            timer.start(READ_TIMEOUT_MS)
-
-    def _message(self, raw: bytes) -> None:
-        import json
-
-        try:
-            message = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            log.warning("single instance: not a JSON line; ignored")
-            return
-        if not isinstance(message, dict) or message.get("protocol_version") != PROTOCOL_VERSION:
-            log.warning("single instance: unknown protocol; ignored")
-            return
-        paths = [p for p in message.get("args") or [] if isinstance(p, str)]
-        if paths:
-            self._handler(paths)
+    sys.excepthook = report
+    threading.excepthook = thread_hook

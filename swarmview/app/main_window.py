@@ -130,6 +130,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.reload_action)
         file_menu.addAction(self._action("&Close Run", self.close_run, "close_run"))
         file_menu.addSeparator()
+        self.export_action = self._action("&Export…", self.export_run, "export")
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, "quit"))
 
         view_menu = bar.addMenu("&View")
@@ -162,6 +165,10 @@ class MainWindow(QMainWindow):
         verify_menu = bar.addMenu("&Verify")
         verify_menu.addAction(self._action("Verify &Again", self.reverify, "reverify"))
         verify_menu.addAction(self._action("&Cancel Verification", self.cancel_verification))
+        verify_menu.addSeparator()
+        self.refinalize_action = self._action("&Re-finalize Manifest…", self.refinalize_run)
+        verify_menu.addAction(self.refinalize_action)
+        self._update_run_actions()
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&Keyboard Shortcuts", self.show_shortcuts, "shortcuts"))
@@ -177,6 +184,41 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("Clear Recent", self._clear_recent)
         else:
             self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _update_run_actions(self) -> None:
+        """Export and re-finalize need a folder on disk (not an extracted archive) and their module."""
+        folder = self.session is not None and self.session.root is not None and self.session.archive is None
+        for action in (self.export_action, self.refinalize_action):
+            action.setEnabled(folder)
+
+    def export_run(self) -> Any:
+        """File ▸ Export…: the dialog runs the exporters in this window's pool (joined on close)."""
+        if self.session is None or self.session.root is None:
+            return None
+        try:
+            from swarmview.app.export_dialog import ExportDialog
+        except ImportError as exc:
+            self.statusBar().showMessage(f"Export is not available in this build: {exc}")
+            return None
+        run_id = getattr(self.bundle, "run_id", None)
+        dialog = ExportDialog(Path(self.session.root), run_id, self.pool, self)
+        dialog.exported.connect(lambda path: self.statusBar().showMessage(f"Exported to {path}", 10000))
+        dialog.open()
+        return dialog
+
+    def refinalize_run(self) -> Any:
+        """Verify ▸ Re-finalize Manifest…: asks first (the dialog shows the diff), then verifies again."""
+        if self.session is None or self.session.root is None:
+            return None
+        try:
+            from swarmview.app.refinalize_dialog import RefinalizeDialog
+        except ImportError as exc:
+            self.statusBar().showMessage(f"Re-finalize is not available in this build: {exc}")
+            return None
+        dialog = RefinalizeDialog(Path(self.session.root), self.pool, self)
+        dialog.finalized.connect(lambda _result: self.reload())
+        dialog.open()
+        return dialog
 
     def _clear_recent(self) -> None:
         self.settings.clear_recent_runs()
@@ -271,6 +313,7 @@ class MainWindow(QMainWindow):
 
     def close_run(self) -> None:
         self._close_session()
+        self._update_run_actions()
         self.setWindowTitle("SwarmView")
         self.status_label.clear()
         self.banner.show_message("No run open", "Open a run folder (File ▸ Open Run Folder…) or drop it here.",
@@ -298,6 +341,7 @@ class MainWindow(QMainWindow):
         archive = session.archive if session is not None else None
         name = archive.archive.name if archive is not None else Path(root).name
         self.setWindowTitle(f"{name} — SwarmView")
+        self._update_run_actions()
         self.status_label.setText(session.display_root if session is not None else str(root))
         self.settings.add_recent_run(str(archive.archive) if archive is not None else str(root))
 

@@ -18,6 +18,7 @@ DEFAULT_SHORTCUTS: dict[str, tuple[str, ...]] = {
     "open": ("Ctrl+O",),
     "reload": ("F5", "Ctrl+R"),
     "close_run": ("Ctrl+W",),
+    "export": ("Ctrl+E",),
     "quit": ("Ctrl+Q",),
     "reverify": ("Ctrl+Shift+V",),
     "toggle_details": ("Ctrl+D",),

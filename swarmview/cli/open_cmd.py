@@ -18,6 +18,7 @@ from typing import Any
 NAME = "open"
 ORDER = 10
 EXIT_NOT_A_BUNDLE = 2
+EXIT_USAGE = 2
 EXIT_NO_GUI = 3
 MAX_WINDOWS = 8
 #: same names as swarmview.app.views.VIEW_NAMES (not imported: that would import Qt)
@@ -39,8 +40,12 @@ def add_parser(subparsers: Any) -> None:
                    help="with --screenshot: give up waiting for verification after this long (default 120)")
 
 
-def resolve_paths(paths: list[str], errors: list[str]) -> list[Path]:
-    """Bundle roots (or archives) for the given paths, in order, without duplicates (no Qt here)."""
+def resolve_paths(paths: list[str], errors: list[str], folders: list[Path] | None = None) -> list[Path]:
+    """Bundle roots (or archives) for the given paths, in order, without duplicates (no Qt here).
+
+    A folder that is not in a bundle but holds some goes to ``folders`` when it is given (the runs
+    browser lists it), else its runs are returned; one run found below it is enough to decide.
+    """
     from swarmview.core.bundle import discover_bundles, find_bundle_root
     from swarmview.core.errors import NotABundleError
 
@@ -61,11 +66,18 @@ def resolve_paths(paths: list[str], errors: list[str]) -> list[Path]:
             continue
         except NotABundleError as exc:
             message = str(exc)
-        found = list(discover_bundles(path)) if path.is_dir() else []
-        if found:
-            roots.extend(found)
-        else:
+        if not path.is_dir():
             errors.append(message)
+        elif folders is not None:
+            if next(iter(discover_bundles(path)), None) is None:
+                errors.append(message)
+            else:
+                folders.append(path.resolve())
+        else:
+            found = list(discover_bundles(path))
+            roots.extend(found)
+            if not found:
+                errors.append(message)
     unique: list[Path] = []
     for r in roots:
         if r not in unique:
@@ -89,16 +101,17 @@ def _has_display() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     errors: list[str] = []
-    roots = resolve_paths(list(args.paths), errors)
+    folders: list[Path] = []
+    roots = resolve_paths(list(args.paths), errors, None if args.screenshot else folders)
     for message in errors:
         print(f"swarmview: {message}", file=sys.stderr)
-    if not roots:
+    if not roots and not folders:
         return EXIT_NOT_A_BUNDLE
     try:
         size = parse_size(args.size)
     except ValueError:
         print(f"swarmview: --size {args.size!r}: expected WIDTHxHEIGHT, e.g. 1400x900", file=sys.stderr)
-        return EXIT_NOT_A_BUNDLE
+        return EXIT_USAGE
     if args.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if not _has_display():
@@ -106,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_NO_GUI
     try:
-        from swarmview.app.application import InstanceServer, create_application, hand_over, route_qt_messages
+        from swarmview.app.application import create_application, install_error_hooks, route_qt_messages
         from swarmview.app.main_window import MainWindow
         from swarmview.app.settings import Settings
     except ImportError as exc:
@@ -114,10 +127,12 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_NO_GUI
     logging.basicConfig(level=logging.WARNING, format="swarmview: %(name)s: %(message)s")
     route_qt_messages()
+    install_error_hooks()
     app, file_open = create_application([sys.argv[0]], theme=Settings().theme())
     if args.screenshot:
         return _screenshot(MainWindow, roots[0], args, size)
-    if hand_over([str(r) for r in roots]):
+    instance = _single_instance()
+    if instance is not None and instance.forward_or_listen([str(p) for p in [*roots, *folders]]):
         print("swarmview: opened in the running viewer", file=sys.stderr)
         return 0
     windows: list[Any] = []
@@ -135,13 +150,44 @@ def run(args: argparse.Namespace) -> int:
         if len(paths) > MAX_WINDOWS:
             print(f"swarmview: opened the first {MAX_WINDOWS} of {len(paths)} runs", file=sys.stderr)
 
+    def open_folder(folder: Path) -> None:
+        try:
+            from swarmview.app.runs.browser import RunsWindow
+        except ImportError:  # no runs browser in this build: one window per run found
+            open_windows([str(p) for p in resolve_paths([str(folder)], [])])
+            return
+        window = RunsWindow(folder, open_run=lambda path: open_windows([str(path)]))
+        window.show()
+        windows.append(window)
+
     open_windows([str(r) for r in roots])
-    server = InstanceServer(open_windows)
-    server.listen()
+    for folder in folders:
+        open_folder(folder)
+    if instance is not None:  # later launches: their paths, relative to their own folder
+        instance.paths_received.connect(lambda paths, cwd: _received(paths, cwd, open_windows, open_folder))
     file_open.set_handler(open_windows)
     app.exec()
-    server.close()
+    if instance is not None:
+        instance.close()
     return 0
+
+
+def _received(paths: list[str], cwd: str, open_windows: Any, open_folder: Any) -> None:
+    """Paths from a later launch: runs get a window, folders of runs the runs browser."""
+    folders: list[Path] = []
+    roots = resolve_paths([os.path.join(cwd, p) for p in paths], [], folders)
+    open_windows([str(r) for r in roots])
+    for folder in folders:
+        open_folder(folder)
+
+
+def _single_instance() -> Any:
+    """The desktop integration's single-instance guard, or None when this build lacks it."""
+    try:
+        from swarmview.app.single_instance import SingleInstance
+    except ImportError:
+        return None
+    return SingleInstance()
 
 
 def _screenshot(window_cls: Any, root: Path, args: argparse.Namespace, size: tuple[int, int]) -> int:

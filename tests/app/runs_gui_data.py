@@ -9,6 +9,7 @@ manifest (unfinalized, problems). Created one hour apart: A, B, C, D (D is the n
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -94,3 +95,19 @@ def copy_runs(template: Path, dest: Path) -> Path:
     shutil.copytree(template, dest, symlinks=True)
     time.sleep(0.15)
     return dest
+
+
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def save_screenshot(widget: object, name: str, tmp_path: Path) -> Path:
+    """Render ``widget`` to ``name``.png: into docs/screenshots when ``SWARMVIEW_SCREENSHOTS=1`` (to refresh
+    the published ones), else into ``tmp_path``; either way the image must be real and small."""
+    folder = DOCS_SCREENSHOTS if os.environ.get("SWARMVIEW_SCREENSHOTS") == "1" else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    image = widget.grab()  # type: ignore[attr-defined]
+    assert not image.isNull() and image.width() > 600
+    assert image.save(str(path))
+    assert path.stat().st_size < 300_000
+    return path

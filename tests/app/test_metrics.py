@@ -8,7 +8,8 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage
 
-from swarmview.app.plot.curves import DecimatedCurve, prepare_curve, reduce_indices, segments
+from swarmview.app.plot.curve_data import prepare_curve, reduce_indices, segments
+from swarmview.app.plot.curves import DecimatedCurve
 from swarmview.app.selection import SelectionBus
 from swarmview.app.views.metrics import MetricsView
 from swarmview.core.records.ema import ema, ema_segments
@@ -39,6 +40,17 @@ def render(widget) -> QImage:
     image.fill(0)
     widget.render(image)
     return image
+
+
+def test_pyqtgraph_is_imported_only_when_plots_are_needed() -> None:
+    """The metrics module must not import pyqtgraph: it would cost every launch ~0.5 s."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import swarmview.app.views.metrics, swarmview.app.views.timeline, "
+            "swarmview.app.views.graph; print('pyqtgraph' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_groups_from_rich(view) -> None:

@@ -12,10 +12,17 @@ from swarmview.app.runs.browser import RunsBrowser, RunsWindow
 from swarmview.app.runs.runs_model import CREATED, RUN_ID, SERIES, SPANS, VERDICT
 from swarmview.app.runs.summary import summarize_run
 from swarmview.app.workers import TaskPool
-from tests.app.runs_gui_data import EXPECTED_VERDICTS, RUN_A, RUN_B, RUN_C, RUN_D, build_runs, copy_runs
+from tests.app.runs_gui_data import (
+    EXPECTED_VERDICTS,
+    RUN_A,
+    RUN_B,
+    RUN_C,
+    RUN_D,
+    build_runs,
+    copy_runs,
+    save_screenshot,
+)
 from tests.helpers import copy_fixture, snapshot_tree
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +68,15 @@ def test_summary_counts_are_read_without_tables(runs: Path) -> None:
     assert s.manifest and s.folder == f"runs/{RUN_B}" and s.size > 0
     unfinalized = summarize_run(runs / "runs" / RUN_D, runs)
     assert not unfinalized.manifest and "no manifest.json" in unfinalized.note
+
+
+def test_large_logs_are_only_counted(runs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above PARSE_LIMIT a log is counted and its ends read for times; series and peers are not guessed."""
+    from swarmview.app.runs import summary
+
+    monkeypatch.setattr(summary, "PARSE_LIMIT", 100)
+    s = summarize_run(runs / "runs" / RUN_B, runs)
+    assert (s.spans, s.series, s.peers, s.duration_ns) == (16, None, None, 450_000_000)
 
 
 def test_lists_runs_with_verdicts_newest_first_and_writes_nothing(qtbot, runs: Path) -> None:
@@ -151,8 +167,11 @@ def test_runs_window_closes_cleanly(qtbot, runs: Path) -> None:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=30_000)
-    window.close()
-    assert window.pool.active_thread_count() == 0
+    compare = window.open_compare([runs / "runs" / RUN_A, runs / "runs" / RUN_B])
+    qtbot.waitUntil(lambda: compare.is_ready, timeout=60_000)
+    window.close()  # closes its compare windows too, joining every worker
+    assert window.pool.active_thread_count() == 0 and compare.pool.active_thread_count() == 0
+    assert not window.compare_windows or not compare.isVisible()
 
 
 FIXTURE_RUNS = ("rich", "rich_byte_flip", "legacy_alpha6", "crashed_midrun", "unfinalized", "midrun_always",
@@ -176,22 +195,24 @@ def test_fixture_runs_get_the_verifiers_verdict(qtbot, tmp_path: Path) -> None:
     assert got == expected
     rich = browser.model.summary([browser.model.summary(r).root.name for r in range(8)].index("rich"))
     assert (rich.nodes, rich.spans, rich.series, rich.peers) == (13, 226, 23, 4)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     browser.resize(1280, 330)
     browser.table.selectRow(0)
-    browser.grab().save(str(SCREENSHOTS / "runs-browser.png"))
+    save_screenshot(browser, "runs-browser", tmp_path)
     close(browser, pool)
     assert snapshot_tree(base) == before
 
 
-def test_only_visible_runs_are_verified_newest_first(qtbot, runs: Path) -> None:
+def test_visible_runs_are_verified_first_newest_first(qtbot, runs: Path) -> None:
     pool = TaskPool(max_threads=4)
     browser = RunsBrowser(runs, pool, cache=False)
     qtbot.addWidget(browser)
     browser.scheduler.parallel = 1  # one loop: the order of starts is the order of the queue
+    browser.scheduler.pause()       # until every run is listed, so the order does not depend on timing
     started: list[str] = []
     browser.scheduler.started.connect(lambda root: started.append(root.name))
     browser.filter.setText("runs/")  # every run, through the same path the user takes
+    qtbot.waitUntil(lambda: not browser.discovering, timeout=30_000)
+    browser.scheduler.resume()
     settle(qtbot, browser)
     assert started == [RUN_D, RUN_C, RUN_B, RUN_A]
     close(browser, pool)
@@ -199,13 +220,20 @@ def test_only_visible_runs_are_verified_newest_first(qtbot, runs: Path) -> None:
     pool = TaskPool(max_threads=4)
     browser = RunsBrowser(runs, pool, cache=False)
     qtbot.addWidget(browser)
-    browser.filter.setText("b1b1")  # before discovery ends: only B is visible, only B is verified
-    qtbot.waitUntil(lambda: not browser.discovering and browser.model.state_of(runs / "runs" / RUN_B) == "verified",
-                    timeout=30_000)
-    qtbot.waitUntil(lambda: not browser.scheduler.busy(), timeout=30_000)
-    assert browser.model.counts() == {"verified": 1, "pending": 3}
-    assert "3 not verified yet" in browser.status.text()
-    browser.filter.setText("")
+    browser.scheduler.parallel = 1
+    browser.scheduler.pause()
+    started.clear()
+    browser.scheduler.started.connect(lambda root: started.append(root.name))
+    browser.filter.setText("b1b1")  # only B is visible: it goes first, the hidden runs after it
+    qtbot.waitUntil(lambda: not browser.discovering, timeout=30_000)
+    browser.scheduler.resume()
     settle(qtbot, browser)
-    assert browser.model.counts() == {"verified": 2, "problems": 2}
+    assert started == [RUN_B, RUN_D, RUN_C, RUN_A]
+    assert browser.model.rowCount() == 1
+    browser.filter.setText("problems")  # a verdict filter follows verdicts as they arrive
+    assert sorted(ids_shown(browser)) == [RUN_C, RUN_D]
+    browser.model.set_state(runs / "runs" / RUN_C, "verified")
+    assert ids_shown(browser) == [RUN_D]
+    browser.model.set_state(runs / "runs" / RUN_A, "problems")
+    assert sorted(ids_shown(browser)) == [RUN_A, RUN_D]
     close(browser, pool)

@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 
 from swarmview.app.runs.compare_window import CompareWindow
-from tests.app.runs_gui_data import RUN_A, RUN_B, RUN_C, build_runs, copy_runs
+from tests.app.runs_gui_data import RUN_A, RUN_B, RUN_C, build_runs, copy_runs, save_screenshot
 from tests.helpers import snapshot_tree
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +38,12 @@ def wait_drawn(qtbot, window: CompareWindow, curves: int) -> None:
     qtbot.waitUntil(lambda: window.metrics.curve_count() == curves, timeout=20_000)
 
 
-def save(window: CompareWindow, tab: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def save(window: CompareWindow, tab: str, tmp_path: Path) -> None:
     window.show_tab(tab)
-    window.grab().save(str(SCREENSHOTS / f"compare-{tab}.png"))
+    save_screenshot(window, f"compare-{tab}", tmp_path)
 
 
-def test_overlay_draws_one_curve_per_run_and_series(qtbot, runs: Path) -> None:
+def test_overlay_draws_one_curve_per_run_and_series(qtbot, runs: Path, tmp_path: Path) -> None:
     before = snapshot_tree(runs)
     # newest first, as the browser passes them: the window orders oldest first (A = baseline)
     window = open_compare(qtbot, [runs / "runs" / RUN_B, runs / "runs" / RUN_A])
@@ -84,12 +81,12 @@ def test_overlay_draws_one_curve_per_run_and_series(qtbot, runs: Path) -> None:
     label = window.metrics.crosshairs[-1][2].label
     text = label.textItem.toPlainText()
     assert label.isVisible() and "A @ " in text and "B @ " in text
-    save(window, "metrics")
+    save(window, "metrics", tmp_path)
     window.close()
     assert snapshot_tree(runs) == before
 
 
-def test_graph_diff_lists_the_added_and_changed_nodes(qtbot, runs: Path) -> None:
+def test_graph_diff_lists_the_added_and_changed_nodes(qtbot, runs: Path, tmp_path: Path) -> None:
     window = open_compare(qtbot, [runs / "runs" / RUN_A, runs / "runs" / RUN_B])
     g = window.pairs[(0, 1)].graph
     assert {(n.node_key, n.status) for n in g.nodes} == {("eval/new", "added"), ("prep/clean", "changed")}
@@ -99,7 +96,7 @@ def test_graph_diff_lists_the_added_and_changed_nodes(qtbot, runs: Path) -> None
     assert ("added", "eval/new") in {(r[0], r[1]) for r in rows}
     assert ("", "", "", "param lr", "0.1", "0.2") in rows
     assert "1 added, 0 removed, 1 changed, 2 unchanged" in window.graph.summary.text()
-    save(window, "graph")
+    save(window, "graph", tmp_path)
     # swapping the pair swaps the roles: the node is then removed
     with qtbot.waitSignal(window.pair_ready, timeout=20_000):
         window.combo_a.setCurrentIndex(1)
@@ -109,7 +106,7 @@ def test_graph_diff_lists_the_added_and_changed_nodes(qtbot, runs: Path) -> None
     window.close()
 
 
-def test_span_statistics_show_counts_and_changes(qtbot, runs: Path) -> None:
+def test_span_statistics_show_counts_and_changes(qtbot, runs: Path, tmp_path: Path) -> None:
     window = open_compare(qtbot, [runs / "runs" / RUN_A, runs / "runs" / RUN_B])
     spans = window.spans
     headers = spans.model.headers
@@ -125,11 +122,11 @@ def test_span_statistics_show_counts_and_changes(qtbot, runs: Path) -> None:
     spans.only_changed.setChecked(True)
     assert [r.cells[0] for r in spans.model.rows] == ["train/step"]
     spans.only_changed.setChecked(False)
-    save(window, "spans")
+    save(window, "spans", tmp_path)
     window.close()
 
 
-def test_datasets_and_artifacts_differences(qtbot, runs: Path) -> None:
+def test_datasets_and_artifacts_differences(qtbot, runs: Path, tmp_path: Path) -> None:
     window = open_compare(qtbot, [runs / "runs" / RUN_A, runs / "runs" / RUN_B])
     pair = window.pairs[(0, 1)]
     assert {(d.path, d.status) for d in pair.artifacts} == {("artifacts/model.bin", "changed"),
@@ -140,7 +137,7 @@ def test_datasets_and_artifacts_differences(qtbot, runs: Path) -> None:
     assert shown == ["artifacts/model.bin"]  # "only differences" by default
     raw = next(d for d in pair.datasets if d.asset_key == "dataset://t/raw")
     assert raw.status == "changed" and "source" in {f.path for f in raw.fields}
-    save(window, "files")
+    save(window, "files", tmp_path)
     window.close()
 
 

@@ -1,4 +1,4 @@
-"""Single instance: a second ``swarmview open`` hands its paths to the running viewer and exits 0."""
+"""``swarmview open`` with a viewer already running: the paths go to it, the launch exits 0."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtNetwork import QLocalSocket
 
-from swarmview.app.application import InstanceServer, hand_over, instance_name
 from tests.app.conftest import OFFSCREEN_NOISE
 from tests.helpers import copy_fixture
 
@@ -19,50 +17,33 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def server(qtbot):
-    received: list[list[str]] = []
-    srv = InstanceServer(received.append)
-    assert srv.listen()
-    srv.received = received
-    yield srv
-    srv.close()
+def private_runtime(tmp_path, monkeypatch) -> dict[str, str]:
+    """Socket and config folders of our own: never talk to a viewer the user has open."""
+    env = {"XDG_RUNTIME_DIR": str(tmp_path / "run"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    for key, value in env.items():
+        Path(value).mkdir(mode=0o700)
+        monkeypatch.setenv(key, value)
+    return env
 
 
-def test_name_depends_on_settings_folder(monkeypatch, tmp_path) -> None:
-    first = instance_name()
-    monkeypatch.setenv("SWARMVIEW_SETTINGS_DIR", str(tmp_path / "other"))
-    assert instance_name() != first and instance_name().startswith("swarmview-")
-
-
-def test_no_server_means_no_hand_over(tmp_path) -> None:
-    assert hand_over([str(tmp_path)], name=f"swarmview-test-nobody-{os.getpid()}") is False
-
-
-def test_second_launch_hands_paths_over(qtbot, server, tmp_path) -> None:
+def test_second_launch_hands_paths_to_the_running_viewer(qtbot, private_runtime, tmp_path) -> None:
+    single_instance = pytest.importorskip("swarmview.app.single_instance")
+    running = single_instance.SingleInstance()
+    assert running.forward_or_listen([]) is False  # we are the running viewer now
+    received: list[tuple[list[str], str]] = []
+    running.paths_received.connect(lambda paths, cwd: received.append((paths, cwd)))
     root = copy_fixture("minimal", tmp_path)
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", **private_runtime)
     proc = subprocess.Popen([sys.executable, "-m", "swarmview", "open", str(root / "run.json")], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        qtbot.waitUntil(lambda: bool(server.received), timeout=30_000)
+        qtbot.waitUntil(lambda: bool(received), timeout=30_000)
         _out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        running.close()
     assert proc.returncode == 0, err
     assert "running viewer" in err
-    assert server.received == [[str(root)]]
-
-
-def test_garbage_and_other_protocols_are_ignored(qtbot, server) -> None:
-    for payload in (b"not json\n", b'{"protocol_version": 99, "args": ["/x"]}\n', b"\xff\xfe\n"):
-        sock = QLocalSocket()
-        sock.connectToServer(server.name)
-        assert sock.waitForConnected(1000)
-        sock.write(payload)
-        assert sock.waitForBytesWritten(1000)
-        qtbot.wait(50)
-        sock.disconnectFromServer()
-    qtbot.wait(100)
-    assert server.received == []
+    assert received[0][0] == [str(root)]  # the launch resolved run.json to its bundle root

@@ -113,3 +113,13 @@ def test_formatting() -> None:
     assert utc_time(1775476800000000000) == "2026-04-06 12:00:00.000000 UTC"
     assert duration(1_250_000) == "1.25 ms" and duration(None) == "—"
     assert size(2048) == "2,048 B" and size(67124) == "67.1 kB"
+
+
+def test_error_dialog_offers_details(qtbot) -> None:
+    from swarmview.app.application import show_error_dialog
+
+    box = show_error_dialog("SwarmView: unexpected error", "ValueError: boom", "Traceback …\nValueError: boom")
+    qtbot.waitExposed(box)
+    assert box.text() == "ValueError: boom"
+    assert "Traceback" in box.detailedText()
+    box.close()

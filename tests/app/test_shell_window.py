@@ -280,3 +280,19 @@ def test_opening_another_run_mid_verification_drops_stale_results(qtbot, window,
     assert window.banner.state == "verified_with_warnings"
     assert window.views["overview"].fields["Folder"].text() == str(rich)
     assert verdicts == []
+
+
+def test_export_and_refinalize_open_from_the_window(qtbot, window, rich_copy) -> None:
+    assert not window.export_action.isEnabled() and not window.refinalize_action.isEnabled()
+    open_and_settle(qtbot, window, rich_copy)
+    assert window.export_action.isEnabled() and window.refinalize_action.isEnabled()
+    dialog = window.export_run()
+    qtbot.waitExposed(dialog)
+    assert dialog.root == rich_copy
+    dialog.reject()
+    dialog = window.refinalize_run()
+    qtbot.waitExposed(dialog)
+    qtbot.waitUntil(lambda: dialog._plan is not None, timeout=20_000)  # planned in the window's pool
+    dialog.reject()
+    window.close_run()
+    assert not window.export_action.isEnabled()

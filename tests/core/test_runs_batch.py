@@ -230,3 +230,21 @@ def test_small_runs_in_worker_processes(tmp_path: Path, monkeypatch: pytest.Monk
     assert [r.verdict for r in result.reports] == ["verified"] * 3 and not result.errors
     assert [Path(r.root).name[-3:] for r in result.reports] == ["e01", "e02", "e03"]
     assert all(r.cached for r in drive(verify_batch(tmp_path, cache=cache))[0].reports)
+
+
+def test_fifo_manifest_and_fifo_artifact_never_block(tmp_path: Path) -> None:
+    """A FIFO as manifest.json or under artifacts/ is lstat'ed only (F-04): the batch ends, no hang."""
+    a = write_run(tmp_path, "00000000000000000000000000000f11")
+    (a / "manifest.json").unlink()
+    os.mkfifo(a / "manifest.json")
+    b = write_run(tmp_path, "00000000000000000000000000000f12")
+    os.mkfifo(b / "artifacts" / "pipe")
+    settle()
+    cache = VerifyCache(tmp_path / "cache")
+    box: list[BatchResult] = []
+    worker = threading.Thread(target=lambda: box.append(drive(verify_batch(tmp_path, cache=cache))[0]), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "the batch blocked on a FIFO"
+    assert [r.verdict for r in box[0].reports] == ["problems", "verified_with_warnings"]
+    assert tree_state(a).manifest_sha256 == "absent:special"

@@ -6,7 +6,6 @@ at that x in every plot of the same kind, so peers can be compared point by poin
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 import pyqtgraph as pg
@@ -46,10 +45,3 @@ class Crosshair:
         self.label.setHtml("<br>".join(rows))
         self.label.setPos(QPointF(x0 if right_half else x1, y1))
         self.label.show()
-
-
-def value_row(colour: QColor, name: str, x: float, raw: float, smooth: float, smoothing: bool) -> str:
-    """One readout line: a colour swatch, the line's name and its value (raw → smoothed)."""
-    swatch = f"<span style='color:{colour.name()}'>■</span>"
-    value = f"{raw:.6g}" + (f" → {smooth:.6g}" if smoothing and smooth == smooth and smooth != raw else "")
-    return f"{swatch} {html.escape(name)} @ {x:.6g}: <b>{value}</b>"

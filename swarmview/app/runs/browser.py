@@ -3,7 +3,7 @@
 Discovery (``core.bundle.discover_bundles``, VERIFY.md §2) and the cheap per-run summary run in one
 worker and stream rows in batches as they are found; runs whose cached verification is still valid get
 their verdict at once. The runs the filter leaves visible are then verified in the background, newest
-first (:class:`~swarmview.app.runs.verify_queue.VerifyScheduler`). Nothing is written into any run:
+first, and the hidden ones after them (:class:`~swarmview.app.runs.verify_queue.VerifyScheduler`). Nothing is written into any run:
 the cache lives in the user cache folder.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -127,6 +127,7 @@ class RunsBrowser(QWidget):
         self._order_timer.setSingleShot(True)
         self._order_timer.setInterval(150)
         self._order_timer.timeout.connect(self._schedule)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.filter.setFocus)
         self.filter.textChanged.connect(self._on_filter)
         self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
@@ -198,7 +199,7 @@ class RunsBrowser(QWidget):
     def _schedule(self) -> None:
         if self._closed:
             return
-        todo = [r for r in self.model.visible_newest_first() if self.model.state_of(r) == "pending"]
+        todo = [r for r in self.model.verification_order() if self.model.state_of(r) == "pending"]
         self.scheduler.set_order(todo)
         self._check_settled()
 

@@ -8,7 +8,8 @@ artifacts. The GUI thread only builds widgets and hands them finished rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,8 @@ class CompareWindow(QMainWindow):
         self.tabs.setCurrentIndex(self.TABS.index(name))
 
     # -- plumbing --------------------------------------------------------------------------------
-    def _run(self, name: str, fn: Any, on_done: Any, on_fail: Any) -> None:
+    def _run(self, name: str, fn: Callable[[threading.Event], Any], on_done: Callable[[Any], None],
+             on_fail: Callable[[str], None]) -> None:
         task = Task(name, fn)
         self._tasks.add(task)
 

@@ -111,8 +111,22 @@ class RunsModel(QAbstractTableModel):
         try:
             row = self.rows.index(i)
         except ValueError:
-            return
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+            row = -1
+        passes = self._passes(i)
+        if row >= 0 and not passes:  # e.g. filtered on "problems" and the run turned out fine
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.rows[row]
+            del self._keys[row]
+            self.endRemoveRows()
+        elif row < 0 and passes:
+            key = self._key(i)
+            pos = self._position(key)
+            self.beginInsertRows(QModelIndex(), pos, pos)
+            self.rows.insert(pos, i)
+            self._keys.insert(pos, key)
+            self.endInsertRows()
+        elif row >= 0:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def set_filter(self, text: str) -> None:
         self._tokens = text.lower().split()
@@ -129,9 +143,14 @@ class RunsModel(QAbstractTableModel):
         i = self.by_root.get(root)
         return None if i is None else self.reports[i]
 
-    def visible_newest_first(self) -> list[Path]:
-        """Roots of the rows passing the filter, newest creation first (the verification order)."""
-        order = sorted(self.rows, key=lambda i: -(self.runs[i].created_ns or 0))
+    def verification_order(self) -> list[Path]:
+        """Every root, the rows passing the filter first, newest creation first within each part.
+
+        Hidden runs come last rather than never: a filter on a verdict word ("problems") must not leave
+        the runs it hides unverified for ever.
+        """
+        shown = set(self.rows)
+        order = sorted(range(len(self.runs)), key=lambda i: (i not in shown, -(self.runs[i].created_ns or 0)))
         return [self.runs[i].root for i in order]
 
     def counts(self) -> dict[str, int]:

@@ -75,6 +75,7 @@ class VerifyScheduler(QObject):
         self._done: set[Path] = set()      # verified, failed or in flight: never queued again
         self._loops: set[Task] = set()
         self._closed = False
+        self.paused = False   # no new run is started while True (runs in flight finish)
 
     def set_order(self, roots: list[Path]) -> None:
         """Verify these roots (those not yet done), in this order, instead of what was pending."""
@@ -86,6 +87,14 @@ class VerifyScheduler(QObject):
         """Allow ``root`` to be verified again (after the user asks to re-verify it)."""
         with self._lock:
             self._done.discard(root)
+
+    def pause(self) -> None:
+        """Start no further verification (e.g. while the machine is busy with an opened run)."""
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+        self._ensure_loops()
 
     def pending(self) -> int:
         with self._lock:
@@ -104,7 +113,7 @@ class VerifyScheduler(QObject):
     # -- worker side -----------------------------------------------------------------------------
     def _pop(self) -> Path | None:
         with self._lock:
-            if not self._pending or self._closed:
+            if not self._pending or self._closed or self.paused:
                 return None
             root = self._pending.pop(0)
             self._done.add(root)
@@ -129,7 +138,7 @@ class VerifyScheduler(QObject):
                 emit_safely(self.finished, root, report)
 
     def _ensure_loops(self) -> None:
-        if self._closed:
+        if self._closed or self.paused:
             return
         want = min(self.parallel, self.pending())
         while len(self._loops) < want:
@@ -142,7 +151,7 @@ class VerifyScheduler(QObject):
         self._loops.discard(task)
         if self._closed:
             return
-        if self.pending():
+        if self.pending() and not self.paused:
             self._ensure_loops()
         elif not self._loops:
             self.idle.emit()

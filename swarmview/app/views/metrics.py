@@ -11,10 +11,9 @@ from __future__ import annotations
 import html
 import threading
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -32,11 +31,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from swarmview.app.plot.crosshair import Crosshair, value_row
-from swarmview.app.plot.curves import CurveData, DecimatedCurve, prepare_curve
+from swarmview.app.plot.crosshair_text import value_row
+from swarmview.app.plot.curve_data import CurveData, prepare_curve
 from swarmview.app.selection import SelectionBus
 from swarmview.app.views.base import DamageNotice, RunView, damaged_files
 from swarmview.core.records.ema import ema_segments
+
+if TYPE_CHECKING:  # pyqtgraph is imported on first use: it costs ~0.5 s of every launch otherwise
+    import pyqtgraph as pg
+
+    from swarmview.app.plot.crosshair import Crosshair
+    from swarmview.app.plot.curves import DecimatedCurve
 
 DEFAULT_SMOOTHING = 0.6
 GROUP_KEYS = ("swarmtorch.peer_id", "swarmtorch.node_key")
@@ -186,14 +191,14 @@ class MetricsView(RunView):
         controls.addWidget(self.status)
 
         self.damage = DamageNotice(self)
-        self.canvas = pg.GraphicsLayoutWidget(self)
-        self.canvas.setBackground(self.palette().base().color())
+        self.canvas: Any = None  # pg.GraphicsLayoutWidget, built on first use (see _ensure_canvas)
+        self._mouse_proxy: Any = None
         right = QWidget(self)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addLayout(controls)
         rl.addWidget(self.damage)
-        rl.addWidget(self.canvas, 1)
+        self._right_layout = rl
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.addWidget(left)
         split.addWidget(right)
@@ -215,7 +220,6 @@ class MetricsView(RunView):
         self.x_mode.currentIndexChanged.connect(lambda _i: self.rebuild_plots())
         self.layout_mode.currentIndexChanged.connect(lambda _i: self.rebuild_plots())
         self._smoothed.connect(self._apply_smoothed)
-        self._mouse_proxy = pg.SignalProxy(self.canvas.scene().sigMouseMoved, rateLimit=60, slot=self._on_mouse)
         bus.time_range_selected.connect(self._on_time_range)
         bus.series_selected.connect(self._on_series_selected)
 
@@ -253,6 +257,17 @@ class MetricsView(RunView):
         self.list.clear()
         self._clear_plots()
 
+    def _ensure_canvas(self) -> Any:
+        """Import pyqtgraph and build the plot canvas the first time plots are needed."""
+        if self.canvas is None:
+            import pyqtgraph as pg
+
+            self.canvas = pg.GraphicsLayoutWidget(self)
+            self.canvas.setBackground(self.palette().base().color())
+            self._right_layout.addWidget(self.canvas, 1)
+            self._mouse_proxy = pg.SignalProxy(self.canvas.scene().sigMouseMoved, rateLimit=60, slot=self._on_mouse)
+        return self.canvas
+
     # ----- building plots -------------------------------------------------------------------------
     def selected_groups(self) -> list[PlotGroup]:
         if self.prepared is None:
@@ -275,7 +290,8 @@ class MetricsView(RunView):
             for curve, _line in curves:
                 curve.remove()
         self.plots = []
-        self.canvas.clear()
+        if self.canvas is not None:
+            self.canvas.clear()
 
     def rebuild_plots(self) -> None:
         """Create plots for the selected groups (grid) or one plot holding all their lines."""
@@ -285,6 +301,12 @@ class MetricsView(RunView):
             self.status.setText("Select series on the left." if self.prepared and self.prepared.groups else
                                 "No metrics in this run.")
             return
+        import pyqtgraph as pg
+
+        from swarmview.app.plot.crosshair import Crosshair
+        from swarmview.app.plot.curves import DecimatedCurve
+
+        self._ensure_canvas()
         overlay = self.layout_mode.currentIndex() == 1
         cols = 1 if overlay or len(groups) == 1 else (2 if len(groups) <= 4 else 3)
         if overlay:  # one plot per kind of x: steps and seconds on one axis would be meaningless
@@ -350,6 +372,8 @@ class MetricsView(RunView):
     @staticmethod
     def _fit_x(plot: pg.PlotItem, curves: list[tuple[DecimatedCurve, Line]]) -> None:
         """Whole series in x, y auto: pyqtgraph only sees the reduced points, so x is set here."""
+        import pyqtgraph as pg
+
         extents = [e for c, _l in curves if (e := c.x_extent()) is not None]
         if extents:
             lo, hi = min(e[0] for e in extents), max(e[1] for e in extents)

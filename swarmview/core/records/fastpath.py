@@ -2,11 +2,12 @@
 
 orjson is fast but not upstream's reader (VIEWER_ANCHORS §c): it keeps the last of duplicate keys,
 accepts any types, and reads ``-0`` as an integer. The caller only hands us dicts whose re-serialization
-is byte-identical to the line (which rules out duplicate keys, whitespace, odd escapes and number
+is byte-identical to the text (which rules out duplicate keys, whitespace, odd escapes and number
 spellings); here we check, a column at a time with set/numpy operations, what re-serialization cannot
-prove: exact keys in declaration order, value types and ranges, ids (hex, length, non-zero), sorted
-attribute keys, scalar non-null attribute values. Rows failing any check are *rejected* and go to the
-strict decoder, which names the exact upstream error. Accepted rows become numpy columns.
+prove: exactly the record's keys, value types and ranges, ids (hex, length, non-zero), scalar non-null
+attribute values. Rows failing any check are *rejected* and go to the strict decoder, which names the
+exact upstream error. Accepted rows become numpy columns plus one compact text blob of their attributes.
+Key order is not checked here (it only matters for an info-level NON_CANONICAL_JSON).
 """
 
 from __future__ import annotations

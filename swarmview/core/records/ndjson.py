@@ -138,24 +138,27 @@ class NdjsonFile:
 
     # ---- blocks of complete lines -------------------------------------------------------
     def _block(self, block: bytes, offset: int) -> None:
-        """``block`` ends with ``\\n`` and holds only complete lines; cut into ~1 MiB pieces."""
+        """``block`` ends with ``\\n`` and holds only complete lines; parsed in ~BLOCK_BYTES pieces."""
+        joined = memoryview(block.replace(b"\n", b","))  # one copy for all pieces
+        raw = np.frombuffer(block, np.uint8)
         pos = 0
         while pos < len(block):
             end = block.rfind(b"\n", pos, pos + BLOCK_BYTES)
             if end < 0:
                 end = block.find(b"\n", pos + BLOCK_BYTES)
-            piece = block[pos : end + 1] if pos or end + 1 < len(block) else block
-            self._piece(piece, offset + pos)
+            self._piece(block, joined, raw, pos, end + 1, offset + pos)
             pos = end + 1
 
-    def _piece(self, block: bytes, offset: int) -> None:
-        raw = np.frombuffer(block, np.uint8)
+    def _piece(self, block: bytes, joined: memoryview, raw_all: np.ndarray, a: int, b: int, offset: int) -> None:
+        """Lines ``block[a:b]`` (``b`` just after a newline); ``joined`` is the block with ``,`` for ``\\n``."""
+        raw = raw_all[a:b]
         n = int(np.count_nonzero(raw == 0x0A))
         first = self._line + 1
-        if len(block) - 1 <= self.max_line_bytes:
-            txt = bytearray(b"[")
-            txt += block.replace(b"\n", b",")
-            txt[-1] = 0x5D  # "]"
+        if b - a - 1 <= self.max_line_bytes:
+            txt = bytearray(b - a + 1)
+            txt[0] = 0x5B  # "["
+            txt[1:] = joined[a:b]
+            txt[-1] = 0x5D  # "]" over the last line's ","
             try:
                 ds = orjson.loads(txt)
             except orjson.JSONDecodeError:
@@ -165,7 +168,7 @@ class NdjsonFile:
                 lines = np.arange(first, first + n, dtype=np.int64)
                 prep, rejected = prepare(self.kind, ds, lines, self._st, shape_checked=True)
                 if rejected:
-                    texts = block[:-1].split(b"\n")
+                    texts = block[a : b - 1].split(b"\n")
                     slow = self._slow_rows([(first + i, texts[i]) for i in rejected], torn_line=None)
                     prep = merge_prepared([prep, slow])
                 self._commit(prep)
@@ -173,7 +176,7 @@ class NdjsonFile:
                 return
         items = []
         pos = offset
-        for k, text in enumerate(block[:-1].split(b"\n")):
+        for k, text in enumerate(block[a : b - 1].split(b"\n")):
             items.append((first + k, pos, text))
             pos += len(text) + 1
         self._line += n

@@ -46,13 +46,9 @@ class Series:
         return len(self.rows)
 
 
-def _is_int(v: object) -> bool:
-    return type(v) is int
-
-
 def _json_key(attrs: dict[str, Any]) -> str:
     """Canonical text of an attr map: sorted keys, upstream's spelling of every value (variant-aware)."""
-    return orjson.dumps(attrs, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode() if attrs else "{}"
+    return orjson.dumps(attrs, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def metric_series(table: MetricTable) -> list[Series]:
@@ -60,34 +56,39 @@ def metric_series(table: MetricTable) -> list[Series]:
     n = len(table)
     if n == 0:
         return []
-    all_attrs = table.attrs.all()
-    ident: dict[tuple[int, str], int] = {}
+    all_attrs = table.attrs.all()  # fresh dicts: the x key is removed in place
+    dumps, sort = orjson.dumps, orjson.OPT_SORT_KEYS
+    ident: dict[tuple[int, bytes], int] = {}
     members: list[list[int]] = []
-    has_step: list[list[bool]] = []
+    steps: list[list[int | None]] = []
     id_attrs: list[dict[str, Any]] = []
     names = table.name.tolist()
     for i, a in enumerate(all_attrs):
-        step_ok = _is_int(a.get(STEP_KEY))
-        ia = {k: v for k, v in a.items() if k != STEP_KEY} if step_ok else a
-        k = (names[i], _json_key(ia))
+        step = a.get(STEP_KEY)
+        if type(step) is int:
+            del a[STEP_KEY]
+        else:
+            step = None
+        k = (names[i], dumps(a, option=sort))
         s = ident.get(k)
         if s is None:
             s = ident[k] = len(members)
             members.append([])
-            has_step.append([])
-            id_attrs.append(ia)
+            steps.append([])
+            id_attrs.append(a)
         members[s].append(i)
-        has_step[s].append(step_ok)
+        steps[s].append(step)
     out: list[Series] = []
     ts = table.ts
-    for (name_code, akey), s in ident.items():
+    for (name_code, akey_b), s in ident.items():
         rows = np.array(members[s], np.int64)
         attrs = id_attrs[s]
+        akey = akey_b.decode()
         name = table.names[name_code]
-        if all(has_step[s]):
-            steps = [all_attrs[r][STEP_KEY] for r in members[s]]
-            big = any(v > 2**63 - 1 or v < -(2**63) for v in steps)
-            x = np.array(steps, np.float64 if big else np.int64)
+        if None not in steps[s]:
+            st = steps[s]
+            big = any(v > 2**63 - 1 or v < -(2**63) for v in st)  # type: ignore[operator]
+            x = np.array(st, np.float64 if big else np.int64)
             x_kind: XKind = "step"
         else:
             t = ts[rows]
@@ -99,7 +100,7 @@ def metric_series(table: MetricTable) -> list[Series]:
         segments = np.concatenate([[0], np.flatnonzero(np.diff(x) < 0) + 1]).astype(np.int64)
         unit = next((table.units[int(u)] for u in table.unit[rows] if u >= 0), None)
         group_attrs = {k: v for k, v in attrs.items() if k not in GROUPING_KEYS}
-        group_label = ", ".join(f"{k}={v}" for k, v in attrs.items() if k in GROUPING_KEYS)
+        group_label = ", ".join(f"{k}={v}" for k, v in sorted(attrs.items()) if k in GROUPING_KEYS)
         out.append(Series(
             key=f"{name}{akey}", name=name, label=f"{name} [{unit}]" if unit else name, unit=unit,
             attrs=dict(attrs), group_key=f"{name}{_json_key(group_attrs)}", group_label=group_label,
