@@ -66,11 +66,11 @@ def app_icon() -> QIcon:
 
 def dark_palette() -> QPalette:
     p = QPalette()
-    base, window, text = QColor(30, 32, 36), QColor(43, 45, 50), QColor(222, 224, 228)
+    base, window, text = QColor(25, 27, 31), QColor(45, 47, 53), QColor(222, 224, 228)
     p.setColor(QPalette.ColorRole.Window, window)
     p.setColor(QPalette.ColorRole.WindowText, text)
     p.setColor(QPalette.ColorRole.Base, base)
-    p.setColor(QPalette.ColorRole.AlternateBase, QColor(37, 39, 44))
+    p.setColor(QPalette.ColorRole.AlternateBase, QColor(36, 39, 45))
     p.setColor(QPalette.ColorRole.ToolTipBase, window)
     p.setColor(QPalette.ColorRole.ToolTipText, text)
     p.setColor(QPalette.ColorRole.PlaceholderText, QColor(140, 143, 150))

@@ -52,11 +52,25 @@ def grab(window: MainWindow, path: str | Path, view: str | None = None, *, palet
     out.parent.mkdir(parents=True, exist_ok=True)
     image = window.grab().toImage()
     if palette:
-        flags = Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither
-        image = image.convertToFormat(QImage.Format.Format_Indexed8, flags)
+        image = to_palette(image)
     if not image.save(str(out), "PNG", 0):  # 0 = strongest zlib compression for PNG
         raise OSError(f"{out}: could not write the PNG")
     return out
+
+
+def to_palette(image: QImage) -> QImage:
+    """256 colours taken from the image itself (its most frequent ones), mapped without dithering.
+
+    Qt's own conversion uses a fixed colour cube, which shifts a UI's greys towards teal.
+    """
+    import numpy as np
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(rgb.constBits(), dtype=np.uint32, count=rgb.width() * rgb.height())
+    values, counts = np.unique(pixels, return_counts=True)
+    table = [int(v) for v in values[np.argsort(counts, kind="stable")[-256:]]]
+    flags = Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither
+    return rgb.convertToFormat(QImage.Format.Format_Indexed8, table, flags)
 
 
 def view_path(path: str | Path, view: str) -> Path:

@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         open_folder(folder)
     if instance is not None:  # later launches: their paths, relative to their own folder
         instance.paths_received.connect(lambda paths, cwd: _received(paths, cwd, open_windows, open_folder))
-    file_open.set_handler(open_windows)
+    file_open.set_handler(lambda paths: _received(paths, os.getcwd(), open_windows, open_folder))
     app.exec()
     if instance is not None:
         instance.close()
@@ -173,12 +173,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _received(paths: list[str], cwd: str, open_windows: Any, open_folder: Any) -> None:
-    """Paths from a later launch: runs get a window, folders of runs the runs browser."""
-    folders: list[Path] = []
-    roots = resolve_paths([os.path.join(cwd, p) for p in paths], [], folders)
-    open_windows([str(r) for r in roots])
-    for folder in folders:
-        open_folder(folder)
+    """Paths from a later launch or the OS: runs get a window, folders of runs the runs browser, and
+    anything else a window that says why it cannot be shown."""
+    for given in paths:
+        path = os.path.join(cwd, given)
+        folders: list[Path] = []
+        roots = resolve_paths([path], [], folders)
+        open_windows([str(r) for r in roots] or ([] if folders else [path]))
+        for folder in folders:
+            open_folder(folder)
 
 
 def _single_instance() -> Any:

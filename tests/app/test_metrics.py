@@ -190,6 +190,9 @@ def test_nonfinite_fixture_points_are_gaps_with_markers(qtbot, tmp_path) -> None
     qtbot.addWidget(view)
     view.resize(900, 600)
     view.set_data(bundle, MetricsView.prepare(bundle))
+    assert view.plots == []  # hidden: plots wait until the tab is shown
+    view.show()
+    qtbot.waitExposed(view)
     curves = [c for _p, _g, cs, _x in view.plots for c, _l in cs]
     assert curves
     assert sum(c.data.nonfinite.size for c in curves) >= 3

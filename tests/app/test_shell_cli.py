@@ -71,3 +71,20 @@ def test_bad_size_is_a_usage_error(tmp_path, size) -> None:
     root = copy_fixture("minimal", tmp_path)
     r = _run(["open", str(root), "--screenshot", str(tmp_path / "x.png"), "--size", size], tmp_path)
     assert r.returncode == 2
+
+
+def test_folder_of_runs_goes_to_the_runs_browser(tmp_path) -> None:
+    from swarmview.cli.open_cmd import resolve_paths
+
+    runs = tmp_path / "runs"
+    a = copy_fixture("minimal", runs)
+    b = copy_fixture("rich", runs)
+    errors: list[str] = []
+    folders: list[Path] = []
+    assert resolve_paths([str(runs)], errors, folders) == [] and folders == [runs.resolve()]
+    assert resolve_paths([str(runs)], errors) == [a, b]  # discovery in byte order of names
+    assert resolve_paths([str(tmp_path / "none")], errors, folders) == [] and "not a bundle" in errors[-1]
+    out = tmp_path / "first.png"  # --screenshot of a folder of runs shows its first run
+    r = _run(["open", str(runs), "--screenshot", str(out)], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 0

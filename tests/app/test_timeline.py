@@ -233,3 +233,16 @@ def test_hover_outlines_same_name_spans(view, qtbot) -> None:
     render(view)
     view.chart.set_hover_name(None)
     assert view.chart.hover_name is None
+
+
+def test_vertical_scroll_follows_keys_and_scrollbar(view, qtbot) -> None:
+    view.resize(1400, 300)  # shorter than the six groups
+    qtbot.wait(10)
+    chart = view.chart
+    assert chart.content_height > chart.viewport_height()
+    chart.setFocus()
+    qtbot.keyClick(chart, Qt.Key.Key_Down)
+    assert chart.scroll_y > 0
+    assert view.scrollbar.value() == chart.scroll_y
+    view.scrollbar.setValue(0)
+    assert chart.scroll_y == 0

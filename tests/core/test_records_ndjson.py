@@ -294,3 +294,14 @@ def test_upstream_stops_at_the_first_refusal_on_a_line():
     r = read("spans", text + b"\n")
     assert r.upstream_error.startswith("invalid ndjson at line 1: duplicate field `name` at line 1 column")
     assert [f.code for f in r.findings] == ["NDJSON_PARSE_ERROR"]
+
+
+@pytest.mark.parametrize("chunk", [None, 97])
+def test_crlf_file_fast_path_keeps_line_numbers_B140(chunk):
+    recs = [metric(i, None if i == 9 else float(i)) for i in range(50)]
+    r = read("metrics", b"".join(line(d) + b"\r\n" for d in recs), chunk=chunk)
+    assert r.table.line.tolist() == list(range(1, 51))
+    assert [f.line for f in by_code(r, "NONFINITE_AS_NULL")] == [10]
+    assert r.upstream_error.startswith("invalid ndjson at line 10: invalid type: null, expected f64")
+    (crlf,) = by_code(r, "NON_CANONICAL_JSON")
+    assert (crlf.line, crlf.found) == (1, 50)

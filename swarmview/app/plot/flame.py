@@ -69,6 +69,7 @@ class FlameChart(QWidget):
     range_selected = Signal(object, object)  # relative ns floats, or (None, None) when cleared
     view_changed = Signal(float, float)
     content_height_changed = Signal(int)
+    scroll_changed = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -206,6 +207,7 @@ class FlameChart(QWidget):
         if y != self.scroll_y:
             self.scroll_y = y
             self.update()
+            self.scroll_changed.emit(y)
 
     def ns_per_px(self) -> float:
         return (self.t1 - self.t0) / max(self.width(), 1)

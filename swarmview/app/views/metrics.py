@@ -193,6 +193,7 @@ class MetricsView(RunView):
         self.damage = DamageNotice(self)
         self.canvas: Any = None  # pg.GraphicsLayoutWidget, built on first use (see _ensure_canvas)
         self._mouse_proxy: Any = None
+        self._stale = False
         right = QWidget(self)
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -293,8 +294,21 @@ class MetricsView(RunView):
         if self.canvas is not None:
             self.canvas.clear()
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.rebuild_plots()
+
     def rebuild_plots(self) -> None:
-        """Create plots for the selected groups (grid) or one plot holding all their lines."""
+        """Create plots for the selected groups (grid) or one plot holding all their lines.
+
+        While the tab is hidden this only marks the plots stale: pyqtgraph is imported and plots are
+        built when the user first looks, not while the run loads.
+        """
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         self._clear_plots()
         groups = self.selected_groups()
         if not groups:

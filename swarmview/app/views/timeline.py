@@ -180,6 +180,7 @@ class TimelineView(RunView):
         fit.clicked.connect(self.chart.fit)
         self.chart.content_height_changed.connect(lambda _h: self._sync_scrollbar())
         self.scrollbar.valueChanged.connect(self.chart.set_scroll)
+        self.chart.scroll_changed.connect(self.scrollbar.setValue)  # drag, keys and reveal move the bar too
         self.chart.span_clicked.connect(bus.span_selected.emit)
         self.chart.event_clicked.connect(bus.event_selected.emit)
         self.chart.range_selected.connect(self._on_chart_range)

@@ -38,6 +38,23 @@ def _attrs(parts: list[Prepared], st: FileState) -> AttrColumn:
     return AttrColumn([p.blob for p in parts], first, starts, overrides, sorted(st.attr_keys))
 
 
+def _first_seen(codes: np.ndarray, values: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Renumber interned codes by first appearance in file order, dropping strings no row uses, so a
+    table does not depend on the order lines were processed in (fast and strict paths interleave)."""
+    valid = codes >= 0
+    seen = codes[valid]
+    if not len(seen):
+        return codes, []
+    run = np.maximum.accumulate(seen)
+    if seen[0] == 0 and int(run[-1]) == len(values) - 1 and not np.any(np.diff(run) > 1):
+        return codes, list(values)  # already numbered by first appearance (the usual case)
+    used, first = np.unique(codes[valid], return_index=True)
+    order = used[np.argsort(first, kind="stable")]
+    remap = np.full(len(values) + 1, -1, np.int32)  # last slot: -1 stays -1 (unit none)
+    remap[order] = np.arange(len(order), dtype=np.int32)
+    return remap[codes], [values[int(c)] for c in order]
+
+
 def build_table(kind: str, parts: list[Prepared], st: FileState) -> Table:
     parts = [p for p in parts if len(p)]
     if not parts:
@@ -48,19 +65,19 @@ def build_table(kind: str, parts: list[Prepared], st: FileState) -> Table:
     for p in parts:
         line[row : row + len(p)] = p.lines
         row += len(p)
-    trace = _cat(parts, "trace", np.int32)
-    name = _cat(parts, "name", np.int32)
+    trace, traces = _first_seen(_cat(parts, "trace", np.int32), st.traces.values)
+    name, names = _first_seen(_cat(parts, "name", np.int32), st.names.values)
     attrs = _attrs(parts, st)
     span_id = _cat(parts, "span_id", np.uint64)
     if kind == "spans":
-        return SpanTable(trace, list(st.traces.values), span_id, _cat(parts, "parent_id", np.uint64), name,
-                         list(st.names.values), _cat(parts, "start", np.uint64), _cat(parts, "end", np.uint64),
+        return SpanTable(trace, traces, span_id, _cat(parts, "parent_id", np.uint64), name, names,
+                         _cat(parts, "start", np.uint64), _cat(parts, "end", np.uint64),
                          _cat(parts, "has_end", np.bool_), line, attrs)  # fmt: skip
     ts = _cat(parts, "ts", np.uint64)
     if kind == "events":
-        return EventTable(ts, trace, list(st.traces.values), span_id, name, list(st.names.values), line, attrs)
-    return MetricTable(ts, trace, list(st.traces.values), span_id, name, list(st.names.values),
-                       _cat(parts, "value", np.float64), _cat(parts, "unit", np.int32), list(st.units.values),
+        return EventTable(ts, trace, traces, span_id, name, names, line, attrs)
+    unit, units = _first_seen(_cat(parts, "unit", np.int32), st.units.values)
+    return MetricTable(ts, trace, traces, span_id, name, names, _cat(parts, "value", np.float64), unit, units,
                        line, attrs)  # fmt: skip
 
 

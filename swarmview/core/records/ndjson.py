@@ -155,25 +155,20 @@ class NdjsonFile:
         n = int(np.count_nonzero(raw == 0x0A))
         first = self._line + 1
         if b - a - 1 <= self.max_line_bytes:
-            txt = bytearray(b - a + 1)
-            txt[0] = 0x5B  # "["
-            txt[1:] = joined[a:b]
-            txt[-1] = 0x5D  # "]" over the last line's ","
-            try:
-                ds = orjson.loads(txt)
-            except orjson.JSONDecodeError:
-                ds = None
-            if ds is not None and len(ds) == n and shape_ok(self.kind, ds) and orjson.dumps(ds) == txt \
-                    and _aligned(raw, n):
-                lines = np.arange(first, first + n, dtype=np.int64)
-                prep, rejected = prepare(self.kind, ds, lines, self._st, shape_checked=True)
-                if rejected:
-                    texts = block[a : b - 1].split(b"\n")
-                    slow = self._slow_rows([(first + i, texts[i]) for i in rejected], torn_line=None)
-                    prep = merge_prepared([prep, slow])
-                self._commit(prep)
+            crlf = block.count(b"\r\n", a, b)
+            if not crlf and self._fast(joined[a:b], raw, n, first, lambda: block[a : b - 1].split(b"\n")):
                 self._line += n
                 return
+            if crlf:  # CRLF endings (upstream strips the \r): the same fast path on the text without them
+                plain = block[a:b].replace(b"\r\n", b"\n")
+                if b"\r" not in plain and self._fast(memoryview(plain.replace(b"\n", b",")),
+                                                      np.frombuffer(plain, np.uint8), n, first,
+                                                      lambda: plain[:-1].split(b"\n")):  # fmt: skip
+                    at = block.find(b"\r\n", a, b)
+                    self._notes.coalesce("NON_CANONICAL_JSON", first + block.count(b"\n", a, at), "CRLF line ending",
+                                         crlf)  # fmt: skip
+                    self._line += n
+                    return
         items = []
         pos = offset
         for k, text in enumerate(block[a : b - 1].split(b"\n")):
@@ -181,6 +176,26 @@ class NdjsonFile:
             pos += len(text) + 1
         self._line += n
         self._lines(items, torn=False)
+
+    def _fast(self, joined: memoryview, raw: np.ndarray, n: int, first: int, texts: Any) -> bool:
+        """One orjson call for the n lines; False (nothing done) unless the text is provably theirs."""
+        txt = bytearray(len(joined) + 1)
+        txt[0] = 0x5B  # "["
+        txt[1:] = joined
+        txt[-1] = 0x5D  # "]" over the last line's ","
+        try:
+            ds = orjson.loads(txt)
+        except orjson.JSONDecodeError:
+            return False
+        if not (len(ds) == n and shape_ok(self.kind, ds) and orjson.dumps(ds) == txt and _aligned(raw, n)):
+            return False
+        lines = np.arange(first, first + n, dtype=np.int64)
+        prep, rejected = prepare(self.kind, ds, lines, self._st, shape_checked=True)
+        if rejected:
+            lt = texts()
+            prep = merge_prepared([prep, self._slow_rows([(first + i, lt[i]) for i in rejected], torn_line=None)])
+        self._commit(prep)
+        return True
 
     def _lines(self, items: list[tuple[int, int, bytes]], *, torn: bool) -> None:
         """Line-by-line handling; ``torn``: the (single) item is the last line without ``\\n``."""
