@@ -67,8 +67,20 @@ def to_palette(image: QImage) -> QImage:
 
     rgb = image.convertToFormat(QImage.Format.Format_RGB32)
     pixels = np.frombuffer(rgb.constBits(), dtype=np.uint32, count=rgb.width() * rgb.height())
-    values, counts = np.unique(pixels, return_counts=True)
-    table = [int(v) for v in values[np.argsort(counts, kind="stable")[-256:]]]
+    values, counts = np.unique(pixels & 0xFFFFFF, return_counts=True)
+    by_count = np.argsort(counts, kind="stable")[::-1]
+    chosen = list(values[by_count[:192]])  # the frequent exact colours (backgrounds, text, lines)
+    # then one colour per coarse bucket (4 bits a channel) not yet covered, so a rare hue such as red
+    # status text still gets a slot instead of turning into the nearest grey
+    buckets = ((values >> 4) & 0xF) | ((values >> 8) & 0xF0) | ((values >> 12) & 0xF00)
+    covered = set(buckets[by_count[:192]].tolist())
+    for i in by_count[192:]:
+        if len(chosen) >= 256:
+            break
+        if int(buckets[i]) not in covered:
+            covered.add(int(buckets[i]))
+            chosen.append(values[i])
+    table = [int(v) | 0xFF000000 for v in chosen]
     flags = Qt.ImageConversionFlag.ThresholdDither | Qt.ImageConversionFlag.AvoidDither
     return rgb.convertToFormat(QImage.Format.Format_Indexed8, table, flags)
 

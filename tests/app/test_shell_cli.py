@@ -53,8 +53,10 @@ def test_screenshot_writes_png_offscreen(tmp_path) -> None:
              tmp_path)
     assert r.returncode == 0, r.stderr
     assert out.stat().st_size > 10_000
+    assert out.stat().st_size < 300_000
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1200, 800)
+    assert image.format() == QImage.Format.Format_Indexed8  # 256 colours of its own: small README images
     assert snapshot_tree(root) == before
 
 

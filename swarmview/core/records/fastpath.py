@@ -24,7 +24,7 @@ import orjson
 
 from swarmview.core.ids import id_error
 
-__all__ = ["KEYS", "FileState", "Interner", "Prepared", "empty_prepared", "merge_prepared", "prepare", "shape_ok"]
+__all__ = ["KEYS", "FileState", "Interner", "Prepared", "empty_prepared", "merge_prepared", "prepare", "shape_bad"]
 
 SPAN_KEYS = ("schema_version", "trace_id", "span_id", "parent_span_id", "name", "start_unix_nanos",
              "end_unix_nanos", "attrs")  # fmt: skip
@@ -287,9 +287,9 @@ def _missing_keys(ds: list[dict[str, Any]], keys: tuple[str, ...]) -> np.ndarray
     return np.fromiter((any(k not in d for k in keys) for d in ds), bool, len(ds))
 
 
-def shape_ok(kind: str, ds: list[Any]) -> bool:
-    """Every element is a dict with exactly the record's keys in declaration order."""
-    return _shape_bad(ds, KEYS[kind]) is None
+def shape_bad(ds: list[Any], keys: tuple[str, ...]) -> np.ndarray | None:
+    """None when every element is a dict with as many keys as ``keys`` (which ones: see extraction)."""
+    return _shape_bad(ds, keys)
 
 
 def prepare(
@@ -335,17 +335,15 @@ def _try_prepare(
     except KeyError:
         return _missing_keys(ds, keys)
     bad = np.zeros(n, bool)
+    trusted = nan_ok is not None
+    sv = None
     svc = cols["schema_version"]
-    if _types(svc) == {int} and svc.count(1) == n:
-        sv = None
-    else:
+    if not (_types(svc) == {int} and svc.count(1) == n):
         sv, _, b = _u_column(svc, False, U32_MAX)
         bad |= b
-    trusted = nan_ok is not None
-    trace, b, upper_t = _trace_ids(cols["trace_id"], st, trusted)
+    trace, b, upper = _trace_ids(cols["trace_id"], st, trusted)
     bad |= b
     out: dict[str, np.ndarray] = {"trace": trace}
-    upper: list[int] = list(upper_t)
     if kind == "spans":
         sid, b, up = _span_ids(cols["span_id"], False, trusted)
         bad |= b
@@ -353,12 +351,12 @@ def _try_prepare(
         pid, b, up = _span_ids(cols["parent_span_id"], True, trusted)
         bad |= b
         upper += up
+        out.update(span_id=sid, parent_id=pid)
         start, _, b = _u_column(cols["start_unix_nanos"], False, U64_MAX)
         bad |= b
         end, present, b = _u_column(cols["end_unix_nanos"], True, U64_MAX)
         bad |= b
-        out.update(span_id=sid, parent_id=pid, start=start, end=end,
-                   has_end=np.ones(n, bool) if present is None else present)  # fmt: skip
+        out.update(start=start, end=end, has_end=np.ones(n, bool) if present is None else present)
     else:
         ts, _, b = _u_column(cols["ts_unix_nanos"], False, U64_MAX)
         bad |= b

@@ -21,7 +21,7 @@ import orjson
 from swarmview.core.findings import Finding
 
 from .assemble import build_table, check_parents
-from .fastpath import KEYS, FileState, Prepared, empty_prepared, merge_prepared, prepare, shape_ok
+from .fastpath import KEYS, FileState, Prepared, empty_prepared, merge_prepared, prepare, shape_bad
 from .notes import FileNotes
 from .slowpath import SlowResult, decode_line, decode_value
 from .tables import SpanTable, Table
@@ -187,7 +187,8 @@ class NdjsonFile:
             ds = orjson.loads(txt)
         except orjson.JSONDecodeError:
             return False
-        if not (len(ds) == n and shape_ok(self.kind, ds) and orjson.dumps(ds) == txt and _aligned(raw, n)):
+        if not (len(ds) == n and shape_bad(ds, KEYS[self.kind]) is None and orjson.dumps(ds) == txt
+                and _aligned(raw, n)):  # fmt: skip
             return False
         lines = np.arange(first, first + n, dtype=np.int64)
         prep, rejected = prepare(self.kind, ds, lines, self._st, shape_checked=True)
