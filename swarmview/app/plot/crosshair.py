@@ -12,6 +12,10 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor
 
+from swarmview.app.plot.crosshair_text import value_row
+
+__all__ = ["Crosshair", "value_row"]  # value_row lives in crosshair_text (no pyqtgraph); re-exported
+
 
 class Crosshair:
     """Line + label on one plot; ``describe(x)`` returns the HTML rows for the label."""

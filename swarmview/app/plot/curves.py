@@ -13,8 +13,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
-from swarmview.app.plot.curve_data import CurveData, reduce_indices, segments
+from swarmview.app.plot.curve_data import CurveData, prepare_curve, reduce_indices, segments
 from swarmview.core.records.pyramid import MinMaxPyramid
+
+# CurveData and prepare_curve moved to curve_data (numpy only); re-exported for existing importers.
+__all__ = ["CurveData", "DecimatedCurve", "prepare_curve", "reduce_indices", "segments"]
 
 POINTS_PER_PIXEL = 2
 MAX_MARKERS = 5_000

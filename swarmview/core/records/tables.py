@@ -76,6 +76,18 @@ class AttrColumn:
             rows[i] = dict(o)
         return rows
 
+    def texts(self) -> list[bytes]:
+        """Every row's compact JSON text, sliced once per row (bulk consumers that key on the text)."""
+        out: list[bytes] = []
+        first = self._first.tolist()
+        starts = self._starts.tolist()
+        for c, chunk in enumerate(self._chunks):
+            a, b = first[c], first[c + 1]
+            offsets = starts[a:b]
+            ends = [o - 1 for o in offsets[1:]] + [len(chunk)]
+            out.extend(chunk[x:y] for x, y in zip(offsets, ends, strict=True))
+        return out
+
     def column(self, key: str) -> list[AttrValue | None]:
         """The value of ``key`` in every row (None where absent)."""
         return [a.get(key) for a in self.all()]
