@@ -194,33 +194,8 @@ def _with_path(report: Report, path: str) -> Report:
 
 
 def _run_batch(path: str, args: argparse.Namespace, kwargs: dict[str, Any], not_found: str) -> int:
-    """A folder holding bundles below it (§2 "Batches"): one report per run, the worst exit code.
+    """A folder holding bundles below it (§2 "Batches"): ``cli.batch`` prints the table or the batch
+    document; scheduling and the cache are ``core.runs``, shared with the GUI's runs browser."""
+    from swarmview.cli.batch import run_batch
 
-    Scheduling and the cache are ``core.runs`` (shared with the GUI); this only prints.
-    """
-    from swarmview.core.runs.batch import verify_batch
-    from swarmview.core.runs.cache import VerifyCache
-
-    cache = None if args.no_cache else VerifyCache(cache_dir())
-    gen = verify_batch(path, cache=cache, **kwargs)
-    try:
-        while True:
-            next(gen)
-    except StopIteration as stop:
-        result = stop.value
-    except NotABundleError:
-        print(f"swarmview verify: {not_found}; no bundle found below it", file=sys.stderr)
-        return EXIT_USAGE
-    for where, message in result.errors:
-        print(f"swarmview verify: {where}: {message}", file=sys.stderr)
-    if args.json:
-        _emit(result.to_json())
-    else:
-        for report in result.reports:
-            _print_human(report, args.verbose)
-            print()
-        summary = result.summary()
-        print(f"{summary['runs']} runs: " + ", ".join(
-            f"{summary[k]} {k.replace('_', ' ')}" for k in
-            ("verified", "verified_with_warnings", "problems", "could_not_verify", "cancelled") if summary[k]))
-    return int(result.exit_code)
+    return run_batch(args)

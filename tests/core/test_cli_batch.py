@@ -129,10 +129,8 @@ def test_sigint_keeps_reports_exit_130(tmp_path: Path) -> None:
     assert big["verdict"] == "cancelled" and big["exit_code"] == 130
 
 
-ROUTING = pytest.mark.xfail(strict=False, reason="waiting for verify_cmd routing to swarmview.cli.batch")
 
 
-@ROUTING
 def test_swarmview_verify_dir_prints_the_table(base: Path, tmp_path: Path) -> None:
     env = dict(os.environ, SWARMVIEW_CACHE_DIR=str(tmp_path / "cache"))
     result = run_cli("verify", str(base), env=env)
@@ -141,7 +139,6 @@ def test_swarmview_verify_dir_prints_the_table(base: Path, tmp_path: Path) -> No
     assert lines[0].startswith("RUN ID") and lines[-1].startswith("5 runs: 2 verified")
 
 
-@ROUTING
 def test_swarmview_verify_dir_json_and_cache(base: Path, tmp_path: Path) -> None:
     env = dict(os.environ, SWARMVIEW_CACHE_DIR=str(tmp_path / "cache"))
     first = run_cli("verify", "--json", str(base), env=env)

@@ -69,8 +69,12 @@ def ema(y: np.ndarray, weight: float = DEFAULT_WEIGHT) -> np.ndarray:
     if w == 1.0:
         out[finite] = last
         return out
-    nth = np.arange(1, len(vals) + 1, dtype=np.float64)
-    out[finite] = last / (1.0 - w**nth)
+    # The debias term 1 − wⁿ is exactly 1.0 once wⁿ < 2⁻⁵³; computing wⁿ beyond that only walks
+    # into denormals (slow on most CPUs), so it is evaluated for the first few points alone.
+    head = len(vals) if w == 0.0 else min(len(vals), math.ceil(54 * math.log(2) / -math.log(w)) + 1)
+    debias = np.ones(len(vals), np.float64)
+    debias[:head] = 1.0 - w ** np.arange(1, head + 1, dtype=np.float64)
+    out[finite] = last / debias
     return out
 
 

@@ -162,7 +162,7 @@ def verify_batch(
     found = [Path(os.path.abspath(r)) for r in roots] if roots is not None else find_runs(
         folder, errors=errors, cancel=cancel)
     if not found and not cancel.is_set():
-        raise NotABundleError(f"{path}: no bundle found below this folder (nor in any folder above it)")
+        raise NotABundleError(f"{path}: not a bundle: no run.json here or above, and no bundle found below it")
     options: dict[str, Any] = dict(profile=profile, tier=tier, max_parse_bytes=max_parse_bytes,
                                    max_line_bytes=max_line_bytes)
     batch = _Batch([_Run(root) for root in found], options, cancel, cache if tier == "full" else None,
