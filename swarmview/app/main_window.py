@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self._action("&Open Run Folder…", self.choose_run, "open"))
+        file_menu.addAction(self._action("Open Folder of &Runs…", self.choose_runs_folder))
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self._fill_recent()
@@ -270,6 +271,20 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Open Run Folder", start)
         if folder:
             self.open_path(folder)
+
+    def choose_runs_folder(self) -> None:
+        """File ▸ Open Folder of Runs…: the runs browser (issue 11); opening a run there opens it here."""
+        folder = QFileDialog.getExistingDirectory(self, "Open Folder of Runs", str(Path.home()))
+        if folder:
+            self.show_runs_browser(Path(folder))
+
+    def show_runs_browser(self, folder: Path) -> Any:
+        from swarmview.app.runs.browser import RunsWindow
+
+        window = RunsWindow(folder, open_run=lambda root: self.open_path(root))
+        self._runs_windows = [*getattr(self, "_runs_windows", []), window]  # kept alive with this window
+        window.show()
+        return window
 
     def open_paths(self, paths: list[str]) -> None:
         """QFileOpenEvent / drops / second launch: this window takes the first path."""

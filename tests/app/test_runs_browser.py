@@ -237,3 +237,20 @@ def test_visible_runs_are_verified_first_newest_first(qtbot, runs: Path) -> None
     browser.model.set_state(runs / "runs" / RUN_A, "problems")
     assert sorted(ids_shown(browser)) == [RUN_A, RUN_D]
     close(browser, pool)
+
+
+def test_main_window_opens_a_runs_browser_that_opens_runs_in_it(qtbot, tmp_path) -> None:
+    """File ▸ Open Folder of Runs… → runs browser; opening a run there shows it in the main window."""
+    from swarmview.app.main_window import MainWindow
+    from tests.helpers import copy_fixture
+
+    copy_fixture("minimal", tmp_path / "runs")
+    window = MainWindow()
+    qtbot.addWidget(window)
+    browser = window.show_runs_browser(tmp_path)
+    qtbot.waitUntil(lambda: browser.browser.model.rowCount() == 1, timeout=30000)
+    browser.browser.open_requested.emit(tmp_path / "runs" / "minimal")
+    qtbot.waitUntil(lambda: window.session is not None and window.session.root is not None, timeout=30000)
+    assert window.session.root.name == "minimal"
+    browser.close()
+    window.close()
