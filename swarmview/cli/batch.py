@@ -12,20 +12,16 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import stat
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
-from types import FrameType
 from typing import Any, TextIO
 
 import orjson
 
+from swarmview.cli.common import cache_dir, sigint_sets, verify_options
 from swarmview.core.errors import NotABundleError
 from swarmview.core.runs.batch import BatchProgress, BatchResult, verify_batch
 from swarmview.core.verify.report import Report, format_human
@@ -36,55 +32,6 @@ SUMMARY_WORDS = (("verified", "verified"), ("verified_with_warnings", "verified 
                  ("cancelled", "cancelled"))
 _RUN_JSON_MAX = 1 << 20
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def cache_dir() -> Path:
-    """swarmview's user cache folder: ``$SWARMVIEW_CACHE_DIR`` (tests) or platformdirs' user_cache_dir."""
-    env = os.environ.get("SWARMVIEW_CACHE_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("swarmview", appauthor=False))
-
-
-def options(args: argparse.Namespace) -> tuple[str, str] | str:
-    """(profile, tier) or a usage error text, with the rules of ``swarmview verify`` (§2)."""
-    strict = getattr(args, "strict", False)
-    chosen = getattr(args, "profile", None)
-    if strict and chosen not in (None, "strict"):
-        return f"--strict cannot be combined with --profile {chosen}"
-    profile = "strict" if strict else (chosen or "default")
-    tier = "fast" if getattr(args, "fast", False) else "full"
-    if profile == "upstream" and tier == "fast":
-        return "--profile upstream needs every hash; it cannot be combined with --fast"
-    timeout = getattr(args, "timeout", None)
-    if timeout is not None and not timeout > 0:
-        return "--timeout must be a positive number of seconds"
-    if (getattr(args, "max_parse_bytes", None) or 0) < 0:
-        return "--max-parse-bytes must not be negative"
-    if getattr(args, "max_line_bytes", 64 << 20) is not None and getattr(args, "max_line_bytes", 64 << 20) <= 0:
-        return "--max-line-bytes must be positive"
-    return profile, tier
-
-
-@contextmanager
-def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
-    """First Ctrl-C stops the batch (reports so far kept); a second one interrupts for good."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 class BatchBar:
@@ -223,7 +170,7 @@ def drive(gen: Any, bar: BatchBar | None) -> BatchResult:
 
 def run_batch(args: argparse.Namespace) -> int:
     """Verify every run below ``args.path``; print the table (or ``--json`` document); the worst exit code."""
-    chosen = options(args)
+    chosen = verify_options(args)
     if isinstance(chosen, str):
         print(f"swarmview verify: error: {chosen}", file=sys.stderr)
         return EXIT_USAGE
@@ -237,7 +184,7 @@ def run_batch(args: argparse.Namespace) -> int:
     gen = verify_batch(args.path, profile=profile, tier=tier, cancel=cancel, cache=cache,
                        timeout=getattr(args, "timeout", None), max_parse_bytes=getattr(args, "max_parse_bytes", None),
                        max_line_bytes=getattr(args, "max_line_bytes", None) or 64 << 20)
-    with _sigint_sets(cancel):
+    with sigint_sets(cancel):
         try:
             result = drive(gen, BatchBar())
         except NotABundleError as exc:

@@ -11,14 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from types import FrameType
 
+from swarmview.cli.common import sigint_sets
 from swarmview.core.bundle import LoadCancelled
 from swarmview.core.errors import NotABundleError
 from swarmview.core.runs.compare import RunComparison, RunInfo, compare_runs, load_pair
@@ -41,28 +38,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--all", action="store_true", help="also list what is the same")
 
 
-@contextmanager
-def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def run(args: argparse.Namespace) -> int:
     cancel = threading.Event()
     try:
-        with _sigint_sets(cancel):
+        with sigint_sets(cancel):
             a, b = load_pair(args.run_a, args.run_b, cancel=cancel)
             if cancel.is_set():
                 raise LoadCancelled("interrupted")

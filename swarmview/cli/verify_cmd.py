@@ -9,15 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
+from swarmview.cli.common import sigint_sets, verify_options
 from swarmview.cli.progress import ProgressBar
 from swarmview.core.errors import NotABundleError, SwarmviewError
 from swarmview.core.verify.engine import find_root, verify
@@ -55,52 +52,6 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def _options(args: argparse.Namespace) -> tuple[str, str] | str:
-    """(profile, tier) or a usage error text (§2)."""
-    if args.strict and args.profile not in (None, "strict"):
-        return f"--strict cannot be combined with --profile {args.profile}"
-    profile = "strict" if args.strict else (args.profile or "default")
-    tier = "fast" if args.fast else "full"
-    if profile == "upstream" and tier == "fast":
-        return "--profile upstream needs every hash; it cannot be combined with --fast"
-    if args.timeout is not None and not args.timeout > 0:
-        return "--timeout must be a positive number of seconds"
-    if args.max_parse_bytes is not None and args.max_parse_bytes < 0:
-        return "--max-parse-bytes must not be negative"
-    if args.max_line_bytes is not None and args.max_line_bytes <= 0:
-        return "--max-line-bytes must be positive"
-    return profile, tier
-
-
-@contextmanager
-def _sigint_sets(cancel: threading.Event) -> Iterator[None]:
-    """First Ctrl-C asks the verifier to stop (partial report); a second one interrupts for good."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        if cancel.is_set():
-            raise KeyboardInterrupt
-        cancel.set()
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def cache_dir() -> Path:
-    """swarmview's user cache folder: ``$SWARMVIEW_CACHE_DIR`` (tests) or platformdirs' user_cache_dir."""
-    env = os.environ.get("SWARMVIEW_CACHE_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("swarmview", appauthor=False))
-
-
 def _drive(path: str, bar: ProgressBar | None, **kwargs: Any) -> Report:
     gen = verify(path, **kwargs)
     try:
@@ -129,7 +80,7 @@ def _print_human(report: Report, verbose: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    options = _options(args)
+    options = verify_options(args)
     if isinstance(options, str):
         return _usage(options)
     profile, tier = options
@@ -142,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         from swarmview.core.archive_input import is_archive_path
     except ImportError:  # pragma: no cover - archive support is part of the package
         is_archive_path = None  # type: ignore[assignment]
-    with _sigint_sets(cancel):
+    with sigint_sets(cancel):
         if is_archive_path is not None and os.path.isfile(path) and is_archive_path(Path(path)):
             return _run_archive(path, args, kwargs)
         try:
