@@ -147,3 +147,17 @@ def test_export_interrupted_halfway_leaves_nothing(tmp_path: Path, fmt: str) -> 
         write_archive(root, out_dir / f"run.{fmt}", fmt, progress=progress, cancel=cancel)  # type: ignore[arg-type]
     assert [p.name for p in out_dir.iterdir()] == [f"run.{fmt}"]  # no temp file left behind
     assert (out_dir / f"run.{fmt}").read_bytes() == b"an older export the user still has"
+
+
+@pytest.mark.parametrize("fmt", ["tar.gz", "zip"])
+def test_exported_archive_verifies_without_unpacking(tmp_path: Path, fmt: str) -> None:
+    """Round trip: export → `swarmview verify run.<fmt>` → verified, upstream accepts it."""
+    root = copy_fixture("minimal_session", tmp_path)
+    out = tmp_path / f"run.{fmt}"
+    write_archive(root, out, fmt)  # type: ignore[arg-type]
+    result = subprocess.run([sys.executable, "-m", "swarmview", "verify", "--json", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    doc = json.loads(result.stdout)
+    assert result.returncode == 0, result.stderr
+    assert doc["verdict"] == "verified" and doc["upstream"]["validate_manifest"] == {"ok": True}
+    assert doc["root"] == f"{out}!/{manifest_of(root)['run_id']}"
