@@ -45,6 +45,7 @@ class ExportDialog(QDialog):
     """Choose a format and a destination; the export runs in a worker."""
 
     exported = Signal(str)  # the output path
+    _progressed = Signal(object, object)  # bytes done, bytes total (emitted by the worker, queued here)
 
     def __init__(self, root: Path, run_id: str | None, pool: TaskPool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,6 +91,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.format.currentIndexChanged.connect(self._format_changed)
+        self._progressed.connect(self._show_progress)
         self._format_changed()
 
     @property
@@ -128,7 +130,8 @@ class ExportDialog(QDialog):
         root = self.root
 
         def run(cancel: threading.Event) -> str:
-            exporter(root, out, cancel=cancel, progress=lambda done, total: None, **options)
+            exporter(root, out, cancel=cancel, progress=lambda done, total: self._progressed.emit(done, total),
+                     **options)
             return str(out)
 
         self._task = Task(f"export {fmt.name}", run)
@@ -140,6 +143,12 @@ class ExportDialog(QDialog):
         self.status.setText(f"Exporting to {out}…")
         self.export_button.setEnabled(False)
         self.cancel_button.show()
+
+    def _show_progress(self, done: int, total: int) -> None:
+        """Archives report bytes copied; other formats keep the busy indicator."""
+        if total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * done / total))
 
     def cancel(self) -> None:
         if self._task is not None:

@@ -77,3 +77,16 @@ def test_refinalize_dialog_explains_a_refusal(qtbot, pool, tmp_path: Path) -> No
     qtbot.waitUntil(lambda: "Cannot re-finalize" in dialog.summary.text(), timeout=30000)
     assert "missing required bundle file: datasets/registry_updates.ndjson" in dialog.summary.text()
     assert not dialog.apply_button.isEnabled()
+
+
+def test_export_dialog_shows_byte_progress_for_archives(qtbot, pool, tmp_path: Path) -> None:
+    root = copy_fixture("rich", tmp_path)
+    dialog = ExportDialog(root, None, pool)
+    qtbot.addWidget(dialog)
+    dialog.format.setCurrentIndex(dialog.format.findData("tar.gz"))
+    dialog.output.setText(str(tmp_path / "r.tar.gz"))
+    seen: list[int] = []
+    dialog._progressed.connect(lambda done, total: seen.append(int(done)))
+    with qtbot.waitSignal(dialog.exported, timeout=60000):
+        dialog.export_button.click()
+    assert seen and seen == sorted(seen) and dialog.progress.maximum() == 1000
