@@ -200,6 +200,11 @@ def hash_all(
                 finished[0] += 1
 
     n_workers = workers or max(1, min(8, os.cpu_count() or 1))
+    if n_workers == 1:  # batches of small runs: a pool per run costs more than hashing their files
+        for batch in _batches(jobs):
+            run(batch)
+            yield HashProgress(finished[0], sum(done_bytes), current[0])
+        return results
     with ThreadPoolExecutor(max_workers=n_workers, thread_name_prefix="swarmview-hash") as pool:
         pending: set[Future[None]] = {pool.submit(run, batch) for batch in _batches(jobs)}
         while pending:
