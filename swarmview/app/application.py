@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QFileOpenEvent, QGuiApplication, QIcon, QPalet
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from swarmview import __version__
+from swarmview.app import gc_guard
 from swarmview.app.settings import APPLICATION, ORGANIZATION
 
 log = logging.getLogger(__name__)
@@ -145,6 +146,7 @@ def configure_application(app: QApplication, theme: str = "system") -> FileOpenF
     icon = app_icon()
     if not icon.isNull():
         app.setWindowIcon(icon)
+    gc_guard.install(app)
     existing = app.findChild(FileOpenFilter, "swarmviewFileOpen")
     if isinstance(existing, FileOpenFilter):
         return existing

@@ -5,6 +5,7 @@ Every test gets its own settings folder (never the user's QSettings) and its own
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -14,6 +15,17 @@ from tests.helpers import copy_fixture
 
 #: Qt's offscreen platform warns about a window-manager feature it lacks; nothing of ours.
 OFFSCREEN_NOISE = "This plugin does not support propagateSizeHints"
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_the_gui_thread():
+    """As in the app (``app/gc_guard.py``): no automatic collection during a Qt test, so a worker never
+    runs the destructors of Qt objects left by earlier tests (a deadlock seen once in CI); collect here."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()  # tests outside tests/app run with Python's usual collector
 
 
 @pytest.fixture(autouse=True)
