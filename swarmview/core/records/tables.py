@@ -112,8 +112,27 @@ def span_hex(value: int | np.integer[Any]) -> str:
     return "" if v == 0 else f"{v:016x}"
 
 
+class _Rows:
+    """Row helpers every table shares: length from ``line``, interned name and trace lookups."""
+
+    line: np.ndarray
+    name: np.ndarray
+    names: list[str]
+    trace: np.ndarray
+    trace_ids: list[str]
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def name_of(self, i: int) -> str:
+        return self.names[int(self.name[i])]
+
+    def trace_of(self, i: int) -> str:
+        return self.trace_ids[int(self.trace[i])]
+
+
 @dataclass(frozen=True, eq=False)
-class SpanTable:
+class SpanTable(_Rows):
     """``spans.ndjson`` in file order. ``end`` is 0 where ``has_end`` is False (unfinished span)."""
 
     trace: np.ndarray  # int32 codes into trace_ids
@@ -128,18 +147,9 @@ class SpanTable:
     line: np.ndarray  # int32, 1-based
     attrs: AttrColumn
 
-    def __len__(self) -> int:
-        return len(self.line)
-
-    def name_of(self, i: int) -> str:
-        return self.names[int(self.name[i])]
-
-    def trace_of(self, i: int) -> str:
-        return self.trace_ids[int(self.trace[i])]
-
 
 @dataclass(frozen=True, eq=False)
-class EventTable:
+class EventTable(_Rows):
     """``events.ndjson`` in file order; ``span_id`` 0 = none."""
 
     ts: np.ndarray  # uint64
@@ -151,18 +161,9 @@ class EventTable:
     line: np.ndarray  # int32
     attrs: AttrColumn
 
-    def __len__(self) -> int:
-        return len(self.line)
-
-    def name_of(self, i: int) -> str:
-        return self.names[int(self.name[i])]
-
-    def trace_of(self, i: int) -> str:
-        return self.trace_ids[int(self.trace[i])]
-
 
 @dataclass(frozen=True, eq=False)
-class MetricTable:
+class MetricTable(_Rows):
     """``metrics.ndjson`` in file order; ``value`` NaN where the file has ``null`` (F-08); ``unit`` -1 = none."""
 
     ts: np.ndarray  # uint64
@@ -177,18 +178,9 @@ class MetricTable:
     line: np.ndarray  # int32
     attrs: AttrColumn
 
-    def __len__(self) -> int:
-        return len(self.line)
-
-    def name_of(self, i: int) -> str:
-        return self.names[int(self.name[i])]
-
     def unit_of(self, i: int) -> str | None:
         u = int(self.unit[i])
         return None if u < 0 else self.units[u]
-
-    def trace_of(self, i: int) -> str:
-        return self.trace_ids[int(self.trace[i])]
 
 
 Table = SpanTable | EventTable | MetricTable
