@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import is_not, itemgetter
+from operator import attrgetter, is_not, itemgetter
 from typing import Any
 
 import numpy as np
@@ -294,9 +294,12 @@ def shape_bad(ds: list[Any], keys: tuple[str, ...]) -> np.ndarray | None:
 
 def prepare(
     kind: str, ds: list[Any], lines: np.ndarray, st: FileState, nan_ok: np.ndarray | None = None,
-    *, shape_checked: bool = False,
+    *, shape_checked: bool = False, by_attribute: bool = False,
 ) -> tuple[Prepared, list[int]]:
     """Accept what can be accepted of ``ds`` (parsed lines ``lines``); return it and the rejected indices.
+
+    ``ds`` holds dicts, or objects with one attribute per key (``by_attribute``: the typed path's
+    structs, already known to hold every key).
 
     ``nan_ok`` marks rows produced by the strict decoder in lenient mode, whose NaN values (read from
     ``null``) are legitimate (F-08); for orjson rows a ``null`` is a rejection (the decoder reports it).
@@ -314,7 +317,7 @@ def prepare(
             lines = lines[keep]
             if nan_ok is not None:
                 nan_ok = nan_ok[keep]
-        result = _try_prepare(kind, ds, lines, st, nan_ok)
+        result = _try_prepare(kind, ds, lines, st, nan_ok, attrgetter if by_attribute else itemgetter)
         if isinstance(result, Prepared):
             rejected.sort()
             return result, rejected
@@ -322,7 +325,7 @@ def prepare(
 
 
 def _try_prepare(
-    kind: str, ds: list[Any], lines: np.ndarray, st: FileState, nan_ok: np.ndarray | None
+    kind: str, ds: list[Any], lines: np.ndarray, st: FileState, nan_ok: np.ndarray | None, getter: Any
 ) -> Prepared | np.ndarray:
     """Columns for ``ds``, or the mask of rows to reject (then nothing is interned for them... except
     trace ids, which are only interned when valid, so retrying is harmless)."""
@@ -331,7 +334,7 @@ def _try_prepare(
     if n == 0:
         return Prepared(lines, {}, b"", np.zeros(1, np.int64))
     try:
-        cols = {k: list(map(itemgetter(k), ds)) for k in keys}
+        cols = {k: list(map(getter(k), ds)) for k in keys}
     except KeyError:
         return _missing_keys(ds, keys)
     bad = np.zeros(n, bool)

@@ -25,6 +25,7 @@ from .fastpath import KEYS, FileState, Prepared, empty_prepared, merge_prepared,
 from .notes import FileNotes
 from .slowpath import SlowResult, decode_line, decode_value
 from .tables import SpanTable, Table
+from .typed import decode_block, serde_differs
 
 __all__ = ["RUST_WHITESPACE", "NdjsonFile", "RecordsResult", "load_records", "parse_ndjson_values"]
 
@@ -183,20 +184,35 @@ class NdjsonFile:
         txt[0] = 0x5B  # "["
         txt[1:] = joined
         txt[-1] = 0x5D  # "]" over the last line's ","
-        try:
-            ds = orjson.loads(txt)
-        except orjson.JSONDecodeError:
-            return False
-        if not (len(ds) == n and shape_bad(ds, KEYS[self.kind]) is None and orjson.dumps(ds) == txt
-                and _aligned(raw, n)):  # fmt: skip
+        if not _aligned(raw, n):
             return False
         lines = np.arange(first, first + n, dtype=np.int64)
-        prep, rejected = prepare(self.kind, ds, lines, self._st, shape_checked=True)
+        got = self._typed(txt, n, lines)
+        if got is None:
+            try:
+                ds = orjson.loads(txt)
+            except orjson.JSONDecodeError:
+                return False
+            if not (len(ds) == n and shape_bad(ds, KEYS[self.kind]) is None and orjson.dumps(ds) == txt):
+                return False
+            got = prepare(self.kind, ds, lines, self._st, shape_checked=True)
+        prep, rejected = got
         if rejected:
             lt = texts()
             prep = merge_prepared([prep, self._slow_rows([(first + i, lt[i]) for i in rejected], torn_line=None)])
         self._commit(prep)
         return True
+
+    def _typed(self, txt: bytearray, n: int, lines: np.ndarray) -> tuple[Prepared, list[int]] | None:
+        """The typed path (:mod:`.typed`); None leaves the block to orjson."""
+        rows = decode_block(self.kind, txt, n)
+        if rows is None:
+            return None
+        try:
+            prep, rejected = prepare(self.kind, rows, lines, self._st, shape_checked=True, by_attribute=True)
+        except orjson.JSONEncodeError:  # an integer beyond 64 bits in attrs: serde reads it as a float
+            return None
+        return None if serde_differs(prep) else (prep, rejected)
 
     def _lines(self, items: list[tuple[int, int, bytes]], *, torn: bool) -> None:
         """Line-by-line handling; ``torn``: the (single) item is the last line without ``\\n``."""
