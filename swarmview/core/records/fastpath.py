@@ -253,19 +253,20 @@ def _attr_blob(col: Sequence[Any]) -> tuple[bytes, np.ndarray]:
     return blob, starts
 
 
-def _attr_check(col: Sequence[Any], st: FileState, nan_ok: np.ndarray | None
+def _attr_check(col: Sequence[Any], st: FileState, nan_ok: np.ndarray | None, typed: bool = False
                 ) -> tuple[np.ndarray, bytes, np.ndarray, dict[int, dict[str, Any]], set[str]]:  # fmt: skip
-    """Attribute maps: (bad mask, blob, row starts, NaN overrides, keys first seen)."""
+    """Attribute maps: (bad mask, blob, row starts, NaN overrides, keys first seen). ``typed``: maps
+    the typed path decoded, known to hold only scalar values."""
     n = len(col)
     bad = np.zeros(n, bool)
-    if _types(col) != {dict}:
+    if not typed and _types(col) != {dict}:
         bad = np.fromiter((type(a) is not dict for a in col), bool, n)
         return bad, b"", np.zeros(0, np.int64), {}, set()
     # the key set only (upstream sorts keys into a BTreeMap: their order in the file changes nothing)
     new_keys = set().union(*col) - st.attr_keys
     blob, starts = _attr_blob(col)
     overrides: dict[int, dict[str, Any]] = {}
-    for m in _ODD_VALUE.finditer(blob):
+    for m in () if typed else _ODD_VALUE.finditer(blob):
         i = int(np.searchsorted(starts, m.start(), side="right")) - 1
         a = col[i]
         vals = a.values()
@@ -378,7 +379,7 @@ def _try_prepare(
         b = _str_column(cols["unit"], True)
         if b is not None:
             bad |= b
-    abad, blob, starts, overrides, new_keys = _attr_check(cols["attrs"], st, nan_ok)
+    abad, blob, starts, overrides, new_keys = _attr_check(cols["attrs"], st, nan_ok, getter is attrgetter)
     bad |= abad
     if bad.any():
         return bad

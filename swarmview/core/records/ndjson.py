@@ -141,29 +141,29 @@ class NdjsonFile:
     def _block(self, block: bytes, offset: int) -> None:
         """``block`` ends with ``\\n`` and holds only complete lines; parsed in ~BLOCK_BYTES pieces."""
         joined = memoryview(block.replace(b"\n", b","))  # one copy for all pieces
-        raw = np.frombuffer(block, np.uint8)
+        has_cr = b"\r" in block
         pos = 0
         while pos < len(block):
             end = block.rfind(b"\n", pos, pos + BLOCK_BYTES)
             if end < 0:
                 end = block.find(b"\n", pos + BLOCK_BYTES)
-            self._piece(block, joined, raw, pos, end + 1, offset + pos)
+            self._piece(block, joined, has_cr, pos, end + 1, offset + pos)
             pos = end + 1
 
-    def _piece(self, block: bytes, joined: memoryview, raw_all: np.ndarray, a: int, b: int, offset: int) -> None:
+    def _piece(self, block: bytes, joined: memoryview, has_cr: bool, a: int, b: int, offset: int) -> None:
         """Lines ``block[a:b]`` (``b`` just after a newline); ``joined`` is the block with ``,`` for ``\\n``."""
-        raw = raw_all[a:b]
-        n = int(np.count_nonzero(raw == 0x0A))
+        n = block.count(b"\n", a, b)
         first = self._line + 1
         if b - a - 1 <= self.max_line_bytes:
-            crlf = block.count(b"\r\n", a, b)
-            if not crlf and self._fast(joined[a:b], raw, n, first, lambda: block[a : b - 1].split(b"\n")):
+            crlf = block.count(b"\r\n", a, b) if has_cr else 0
+            if not crlf and self._fast(joined[a:b], _aligned(block, a, b, n), n, first,
+                                       lambda: block[a : b - 1].split(b"\n")):  # fmt: skip
                 self._line += n
                 return
             if crlf:  # CRLF endings (upstream strips the \r): the same fast path on the text without them
                 plain = block[a:b].replace(b"\r\n", b"\n")
                 if b"\r" not in plain and self._fast(memoryview(plain.replace(b"\n", b",")),
-                                                      np.frombuffer(plain, np.uint8), n, first,
+                                                      _aligned(plain, 0, len(plain), n), n, first,
                                                       lambda: plain[:-1].split(b"\n")):  # fmt: skip
                     at = block.find(b"\r\n", a, b)
                     self._notes.coalesce("NON_CANONICAL_JSON", first + block.count(b"\n", a, at), "CRLF line ending",
@@ -178,14 +178,15 @@ class NdjsonFile:
         self._line += n
         self._lines(items, torn=False)
 
-    def _fast(self, joined: memoryview, raw: np.ndarray, n: int, first: int, texts: Any) -> bool:
-        """One orjson call for the n lines; False (nothing done) unless the text is provably theirs."""
+    def _fast(self, joined: memoryview, aligned: bool, n: int, first: int, texts: Any) -> bool:
+        """One typed (or orjson) call for the n lines; False (nothing done) unless the text is provably
+        theirs (``aligned``: no line holds ``},{``, see :func:`_aligned`)."""
+        if not aligned:
+            return False
         txt = bytearray(len(joined) + 1)
         txt[0] = 0x5B  # "["
         txt[1:] = joined
         txt[-1] = 0x5D  # "]" over the last line's ","
-        if not _aligned(raw, n):
-            return False
         lines = np.arange(first, first + n, dtype=np.int64)
         got = self._typed(txt, n, lines)
         if got is None:
@@ -345,15 +346,12 @@ _FAIL = object()
 BLOCK_BYTES = 256 << 10  # about 800 spans: the dicts of one piece stay in the CPU cache across passes
 
 
-def _aligned(raw: np.ndarray, n: int) -> bool:
+def _aligned(text: bytes, a: int, b: int, n: int) -> bool:
     """True when the parsed elements are exactly the lines (given n elements, all objects, and a
     compact text: the caller checked ``dumps(ds) == txt``). The n-1 boundaries between elements are
     ``},{`` in the joined text; if no line holds ``},{`` itself, every boundary is a former newline,
     and there are n-1 of those. (A string holding ``},{`` only sends the block line by line.)"""
-    if n == 1:
-        return True
-    close = np.flatnonzero(raw[:-3] == 0x7D)
-    return not bool(np.any((raw[close + 1] == 0x2C) & (raw[close + 2] == 0x7B)))
+    return n == 1 or text.find(b"},{", a, b) < 0
 
 
 def _id_text(kind: str, text: bytes, msg: str, col: int) -> str:
