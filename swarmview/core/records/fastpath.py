@@ -156,7 +156,7 @@ def _span_ids(col: Sequence[Any], optional: bool, allow_zero: bool) -> tuple[np.
             if len(raw) == 8 * n:
                 arr = np.frombuffer(raw, ">u8").astype(np.uint64)
                 bad = np.zeros(n, bool)
-                if filled is col and not allow_zero and not optional:
+                if filled is col and not allow_zero:  # no null in the column: a zero is a real all-zero id
                     bad = arr == 0
                 upper = [i for i, v in enumerate(filled) if v != v.lower()] if any(c in s for c in "ABCDEF") else []
                 return arr, bad, upper

@@ -20,6 +20,7 @@ import orjson
 
 from swarmview.core.findings import Finding
 
+from . import kernelpath
 from .assemble import build_table, check_parents
 from .fastpath import KEYS, FileState, Prepared, empty_prepared, merge_prepared, prepare, shape_bad
 from .notes import FileNotes
@@ -139,7 +140,11 @@ class NdjsonFile:
 
     # ---- blocks of complete lines -------------------------------------------------------
     def _block(self, block: bytes, offset: int) -> None:
-        """``block`` ends with ``\\n`` and holds only complete lines; parsed in ~BLOCK_BYTES pieces."""
+        """``block`` ends with ``\\n`` and holds only complete lines: scanned by the compiled kernel when
+        it is available and the block is big (:mod:`.kernelpath`), otherwise parsed in ~BLOCK_BYTES pieces."""
+        if (len(block) >= kernelpath.MIN_BLOCK_BYTES and len(block) <= self.max_line_bytes and b"\r" not in block
+                and kernelpath.available() and self._kernel_block(block, offset)):  # fmt: skip
+            return
         joined = memoryview(block.replace(b"\n", b","))  # one copy for all pieces
         has_cr = b"\r" in block
         pos = 0
@@ -149,6 +154,25 @@ class NdjsonFile:
                 end = block.find(b"\n", pos + BLOCK_BYTES)
             self._piece(block, joined, has_cr, pos, end + 1, offset + pos)
             pos = end + 1
+
+    def _kernel_block(self, block: bytes, offset: int) -> bool:
+        """The kernel path; False (the block is left to the others) when most lines are not in
+        upstream's layout, where parsing whole pieces is the faster way."""
+        first = self._line + 1
+        prep, rejected, n = kernelpath.scan_block(self.kind, block, first, self._st)
+        if len(rejected) * 4 > n + 4:
+            return False
+        self._line += n
+        if len(rejected):
+            ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 0x0A)
+            starts = np.concatenate(([0], ends[:-1] + 1))
+            rej = rejected.tolist()
+            items = [(first + i, offset + int(starts[i]), block[int(starts[i]) : int(ends[i])]) for i in rej]
+            rest = self._lines_prepared(items, torn=False)
+            if rest is not None:
+                prep = merge_prepared([prep, rest])
+        self._commit(prep)
+        return True
 
     def _piece(self, block: bytes, joined: memoryview, has_cr: bool, a: int, b: int, offset: int) -> None:
         """Lines ``block[a:b]`` (``b`` just after a newline); ``joined`` is the block with ``,`` for ``\\n``."""
@@ -217,6 +241,9 @@ class NdjsonFile:
 
     def _lines(self, items: list[tuple[int, int, bytes]], *, torn: bool) -> None:
         """Line-by-line handling; ``torn``: the (single) item is the last line without ``\\n``."""
+        self._commit(self._lines_prepared(items, torn=torn))
+
+    def _lines_prepared(self, items: list[tuple[int, int, bytes]], *, torn: bool) -> Prepared | None:
         cand: list[Any] = []
         cand_lines: list[int] = []
         cand_texts: list[bytes] = []
@@ -257,7 +284,7 @@ class NdjsonFile:
             parts.append(self._slow_rows(slow, torn_line=items[-1][0] if torn else None))
         elif torn and cand:
             self._torn_ok(items[-1][0])
-        self._commit(merge_prepared(parts) if parts else None)
+        return merge_prepared(parts) if parts else None
 
     def _torn_ok(self, no: int) -> None:
         self._notes.add("NDJSON_TORN_LAST_LINE", no, "last line has no newline (interrupted write?); it parses and is "

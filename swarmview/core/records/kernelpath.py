@@ -1,0 +1,188 @@
+"""Turning the compiled kernel's output (:mod:`.kernel`) into accepted rows, when numba is installed.
+
+The kernel proves a line's layout and copies its fields; here its names, units, trace ids and
+attribute keys are interned (one Python object per distinct string, found by the kernel's two 64-bit
+hashes), the lines the kernel marked (floats or long integers in their map, every metric value) are
+checked the orjson path's way in one call per block, and §4.5 bound notes are made for new names and
+units. ``numba`` is optional: without it (or with ``SWARMVIEW_NO_KERNEL=1``) :func:`available` is
+False and blocks take the typed and orjson paths, with the same results (tests compare them).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from types import ModuleType
+
+import numpy as np
+import orjson
+
+from .fastpath import FileState, Interner, Prepared
+
+__all__ = ["MIN_BLOCK_BYTES", "available", "scan_block"]
+
+#: Blocks smaller than this take the other paths (small files never load numba).
+MIN_BLOCK_BYTES = 256 << 10
+_NAME_LIMIT, _UNIT_LIMIT = 256, 64  # upstream writer limits (§4.5)
+
+
+@cache
+def _kernel() -> ModuleType | None:
+    if os.environ.get("SWARMVIEW_NO_KERNEL"):
+        return None
+    try:
+        from . import kernel
+    except Exception:  # numba absent (extra "fast"), or unable to cache (a frozen app): the other paths
+        return None
+    return kernel
+
+
+def available() -> bool:
+    return _kernel() is not None
+
+
+def _groups(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (a, b) pairs in order of first appearance: (first row of each, group of each row)."""
+    kernel = _kernel()
+    assert kernel is not None
+    return kernel.groups(np.ascontiguousarray(a), np.ascontiguousarray(b))
+
+
+def _intern(block: bytes, pos: np.ndarray, hashes: np.ndarray, table: Interner) -> tuple[np.ndarray, list[str]]:
+    """Codes for the strings ``block[pos[i,0]:pos[i,1]]``, grouped by their hash pair (128 bits), and
+    the strings first seen here, in order of first appearance."""
+    if not len(pos):
+        return np.zeros(0, np.int32), []
+    first, inv = _groups(hashes[:, 0], hashes[:, 1])
+    codes = np.empty(len(first), np.int32)
+    new: list[str] = []
+    for k, r in enumerate(first.tolist()):
+        s = block[int(pos[r, 0]) : int(pos[r, 1])].decode("utf-8")  # the kernel checked UTF-8
+        if s not in table.codes:
+            new.append(s)
+        codes[k] = table.add(s)
+    return codes[inv], new
+
+
+def _traces(hi: np.ndarray, lo: np.ndarray, st: FileState) -> np.ndarray:
+    if not len(hi):
+        return np.zeros(0, np.int32)
+    first, inv = _groups(hi, lo)
+    codes = np.empty(len(first), np.int32)
+    for k, r in enumerate(first.tolist()):
+        codes[k] = st.traces.add(f"{int(hi[r]):016x}{int(lo[r]):016x}")
+    return codes[inv]
+
+
+def _bound_notes(notes: list[tuple[str, int, str]], what: str, new: list[str], limit: int, table: Interner,
+                 codes: np.ndarray, lines: np.ndarray) -> None:  # fmt: skip
+    for s in new:
+        size = len(s.encode())
+        if size > limit:
+            for i in np.flatnonzero(codes == table.codes[s]).tolist():
+                notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]),
+                              f"{what} is {size} bytes (upstream writer limit {limit})"))  # fmt: skip
+
+
+def _rewrite_same(numbers: bytes) -> bool:
+    """Does orjson read the numbers (joined by ",") and re-write the same text?"""
+    body = b"[" + numbers + b"]"
+    try:
+        return orjson.dumps(orjson.loads(body)) == body
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        return False
+
+
+def _maps_rewrite_same(blob: bytes, starts: np.ndarray) -> np.ndarray:
+    """For each map of ``blob``: does orjson re-write it to the same text?"""
+    st = starts.tolist()
+    out = np.zeros(len(st) - 1, bool)
+    for k in range(len(out)):
+        t = blob[st[k] : st[k + 1] - 1]
+        try:
+            out[k] = orjson.dumps(orjson.loads(t)) == t
+        except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+            pass
+    return out
+
+
+def _values(text: bytes, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Metric values (joined by ","): (float64, valid) — valid when orjson reads a number and
+    re-writes the same text, the orjson path's criterion."""
+    body = b"[" + text + b"]"
+    try:
+        vals = orjson.loads(body)
+        if len(vals) == m and orjson.dumps(vals) == body and all(type(v) in (float, int) for v in vals):
+            return np.array(vals, np.float64), np.ones(m, bool)
+    except orjson.JSONDecodeError:
+        pass
+    out = np.zeros(m, np.float64)
+    valid = np.zeros(m, bool)
+    for k, t in enumerate(text.split(b",")):
+        try:
+            v = orjson.loads(t)
+        except orjson.JSONDecodeError:
+            continue
+        if type(v) in (float, int) and orjson.dumps(v) == t:
+            out[k], valid[k] = float(v), True
+    return out, valid
+
+
+def scan_block(kind: str, block: bytes, first_line: int, st: FileState) -> tuple[Prepared, np.ndarray, int]:
+    """Accepted lines of ``block`` (complete lines, the first being ``first_line``), the block
+    indices of the others (for the other paths), and the number of lines."""
+    kernel = _kernel()
+    assert kernel is not None
+    out = kernel.scan(kind, block)
+    keep = np.ones(len(out.accepted), bool)
+    if out.numbers and not _rewrite_same(out.numbers):  # rare: find the maps at fault
+        keep = _maps_rewrite_same(out.blob, out.starts)
+    values = None
+    if kind == "metrics":
+        values, valid = _values(out.values, len(out.accepted))
+        keep &= valid
+    rejected = out.rejected
+    blob, starts = out.blob, out.starts
+    texts: list[bytes] | None = None
+    if not keep.all():  # rare: drop the lines the checks refused, rebuild the text without them
+        rejected = np.sort(np.concatenate([rejected, out.accepted[~keep]]))
+        st_l = starts.tolist()
+        texts = [blob[st_l[i] : st_l[i + 1] - 1] for i in np.flatnonzero(keep).tolist()]
+        blob = b",".join(texts)
+        starts = np.zeros(len(texts) + 1, np.int64)
+        np.cumsum(np.fromiter((len(t) + 1 for t in texts), np.int64, len(texts)), out=starts[1:])
+        if values is not None:
+            values = values[keep]
+    else:
+        keep = slice(None)  # type: ignore[assignment]
+    u = out.u[keep]
+    lines = (first_line + out.accepted[keep]).astype(np.int64)
+    notes: list[tuple[str, int, str]] = []
+    cols: dict[str, np.ndarray] = {"trace": _traces(u[:, 0], u[:, 1], st), "span_id": u[:, 2].copy()}
+    if kind == "spans":
+        cols.update(parent_id=u[:, 3].copy(), start=u[:, 4].copy(), end=u[:, 5].copy(),
+                    has_end=out.has_end[keep].copy())  # fmt: skip
+    else:
+        cols["ts"] = u[:, 4].copy()
+    name_codes, new_names = _intern(block, out.name[keep], out.name_hash[keep], st.names)
+    cols["name"] = name_codes
+    _bound_notes(notes, "name", new_names, _NAME_LIMIT, st.names, name_codes, lines)
+    if kind == "metrics":
+        assert values is not None
+        cols["value"] = values
+        unit_pos, unit_hash = out.unit[keep], out.unit_hash[keep]
+        present = unit_pos[:, 0] >= 0
+        ucodes = np.full(len(lines), -1, np.int32)
+        got, new_units = _intern(block, unit_pos[present], unit_hash[present], st.units)
+        ucodes[present] = got
+        cols["unit"] = ucodes
+        _bound_notes(notes, "unit", new_units, _UNIT_LIMIT, st.units, ucodes, lines)
+    keys: set[str] = set()
+    if texts is not None:  # lines were dropped after the kernel: the keys of the others, from their text
+        keys = set().union(*map(orjson.loads, texts))
+    elif len(out.key_pos):
+        for r in _groups(out.key_hash[:, 0], out.key_hash[:, 1])[0].tolist():
+            keys.add(block[int(out.key_pos[r, 0]) : int(out.key_pos[r, 1])].decode("utf-8"))
+    new_keys = keys - st.attr_keys
+    st.attr_keys |= new_keys
+    return Prepared(lines, cols, blob, starts, {}, notes, [], new_keys), rejected, out.lines
