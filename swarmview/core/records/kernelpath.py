@@ -19,7 +19,7 @@ import orjson
 
 from .fastpath import FileState, Interner, Prepared
 
-__all__ = ["MIN_BLOCK_BYTES", "available", "scan_block"]
+__all__ = ["MIN_BLOCK_BYTES", "available", "scan_block", "warm_up"]
 
 #: Blocks smaller than this take the other paths (small files never load numba).
 MIN_BLOCK_BYTES = 256 << 10
@@ -39,6 +39,20 @@ def _kernel() -> ModuleType | None:
 
 def available() -> bool:
     return _kernel() is not None
+
+
+def warm_up() -> bool:
+    """Load the kernel (compiling it into numba's cache the first time, about 20 s; later loads read the
+    cache) by scanning one line of each kind; False when it is not available."""
+    kernel = _kernel()
+    if kernel is None:
+        return False
+    trace = b'"0123456789abcdef0123456789abcdef"'
+    kernel.scan("spans", b'{"schema_version":1,"trace_id":' + trace + b',"span_id":"0000000000000001",'
+                b'"parent_span_id":null,"name":"n","start_unix_nanos":1,"end_unix_nanos":2,"attrs":{"a":0.5}}\n')
+    kernel.scan("metrics", b'{"schema_version":1,"ts_unix_nanos":1,"trace_id":' + trace + b',"span_id":null,'
+                b'"name":"m","value":0.5,"unit":null,"attrs":{}}\n')
+    return True
 
 
 def _groups(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
