@@ -140,6 +140,7 @@ class Bundle:
     file_sizes: dict[str, int] = field(default_factory=dict)  # content files read, bytes
     unreadable: dict[str, str] = field(default_factory=dict)  # path ("" = the root) → OS error text
     upstream_load: dict[str, Any] | None = None
+    partial: bool = False  # a preview: metrics.ndjson not read yet (load_bundle's ``preview``)
 
     @property
     def run_id(self) -> str | None:
@@ -248,8 +249,13 @@ def load_bundle(
     progress: Callable[[int, int], None] | None = None,
     max_line_bytes: int = 64 << 20,
     max_parse_bytes: int | None = None,
+    preview: Callable[[Bundle], None] | None = None,
 ) -> Bundle:
     """Read every content file of the bundle at ``root`` once and derive what the viewer shows.
+
+    ``preview(bundle)`` is called (in this thread) once everything but metrics.ndjson is read, with a
+    bundle marked ``partial`` whose metrics table is empty; the bundle returned at the end shares its
+    spans and events tables (:func:`same_except_metrics`).
 
     Never raises on bad content: unreadable or malformed parts become findings and empty values.
     Thread-safe (no shared state) so the GUI runs it in a worker; ``cancel`` is checked between 1 MiB
@@ -257,8 +263,7 @@ def load_bundle(
     No hashing: integrity is ``verify``'s job. ``max_parse_bytes`` skips bigger files (FILE_TOO_LARGE),
     a guard for machines that cannot hold a huge run in memory.
     """
-    from swarmview.core.content import TELEMETRY, ContentChecker, feed_from_disk
-    from swarmview.core.jsonfiles import GRAPH, MANIFEST, RUN
+    from swarmview.core.content import ContentChecker, feed_from_disk
 
     root_path = Path(os.path.abspath(os.fspath(root)))
     root_error: str | None = None
@@ -268,11 +273,26 @@ def load_bundle(
     except OSError as exc:
         root_error = f"{exc.strerror or exc} (os error {exc.errno})"
     checker = ContentChecker(root_path, max_parse_bytes=max_parse_bytes, max_line_bytes=max_line_bytes)
+    artifacts, artifact_errors = _list_artifacts(root_path)
+
+    def early() -> None:
+        if preview is not None:
+            preview(_assemble(root_path, root_error, checker.snapshot(), {}, artifacts, artifact_errors,
+                              partial=True))  # fmt: skip
+
     try:
-        sizes = feed_from_disk(checker, root_path, cancel=cancel, progress=progress)
+        sizes = feed_from_disk(checker, root_path, cancel=cancel, progress=progress,
+                               before_metrics=early if preview is not None else None)  # fmt: skip
     except InterruptedError:
         raise LoadCancelled(f"{root_path}: loading cancelled") from None
-    result = checker.result(None)
+    return _assemble(root_path, root_error, checker.result(None), sizes, artifacts, artifact_errors)
+
+
+def _assemble(root_path: Path, root_error: str | None, result: Any, sizes: dict[str, int],
+              artifacts: list[tuple[str, int]], artifact_errors: dict[str, str], *, partial: bool = False) -> Bundle:  # fmt: skip
+    from swarmview.core.content import TELEMETRY
+    from swarmview.core.jsonfiles import GRAPH, MANIFEST, RUN
+
     view = result.view
     assert view is not None and result.outcome is not None
     tables = {}
@@ -280,7 +300,6 @@ def load_bundle(
         rr = result.records.get(rel)
         tables[kind] = rr.table if rr is not None else _empty_table(kind)
     spans, events, metrics = tables["spans"], tables["events"], tables["metrics"]
-    artifacts, artifact_errors = _list_artifacts(root_path)
     findings = _file_findings(result, root_error) + list(result.findings)
     findings.extend(finding("FILE_UNREADABLE", p, f"{p}: {m}") for p, m in artifact_errors.items())
     findings.sort(key=lambda f: f.sort_key())
@@ -325,7 +344,18 @@ def load_bundle(
         file_sizes=sizes,
         unreadable=unreadable,
         upstream_load=result.outcome.report,
+        partial=partial,
     )
+
+
+def same_except_metrics(a: Bundle, b: Bundle) -> bool:
+    """True when ``b`` differs from ``a`` at most in what comes from metrics.ndjson (and in findings
+    and counts): a view prepared from one shows the other as well (the viewer shows the run before its
+    metrics are read, then keeps what it showed)."""
+    return (a.root == b.root and a.spans is b.spans and a.events is b.events and a.graph == b.graph
+            and a.run == b.run and a.registry == b.registry and a.lineage == b.lineage
+            and a.materializations == b.materializations and a.unsafe_nodes == b.unsafe_nodes
+            and a.untrusted_datasets == b.untrusted_datasets and a.artifacts == b.artifacts)  # fmt: skip
 
 
 def _value(jf: Any) -> dict[str, Any] | None:

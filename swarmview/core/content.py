@@ -156,6 +156,14 @@ class ContentChecker:
         assert result.outcome is not None
         return list(result.findings), result.outcome.report
 
+    def snapshot(self) -> ContentResult:
+        """What the files fed so far say, derived afresh (files not yet fed count as absent); the
+        telemetry tables are the ones :meth:`result` will return (closing a records file is final)."""
+        with self._lock:
+            res = _analyze(self)
+        res.outcome = ul.emulate_load_report(res.upstream_files, None)
+        return res
+
     def result(self, prior_failure: Mapping[str, Any] | None = None) -> ContentResult:
         """Parse what was fed (once) and derive everything; ``outcome`` follows ``prior_failure``."""
         with self._lock:
@@ -347,12 +355,15 @@ def feed_from_disk(
     *,
     cancel: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    before_metrics: Callable[[], None] | None = None,
 ) -> dict[str, int]:
     """Feed every present regular content file of ``root`` into ``checker``; returns sizes by path.
 
     Links are followed like upstream's reader, but only regular files are opened (a FIFO never hangs
     us). ``cancel`` (a ``threading.Event``) is checked between chunks; ``progress(done, total)`` is
-    called in bytes. Raises ``InterruptedError`` when cancelled.
+    called in bytes. Raises ``InterruptedError`` when cancelled. ``metrics.ndjson``, usually by far
+    the biggest file, is read last, and ``before_metrics()`` is called once just before it (or at the
+    end when there is none): the viewer shows the rest of the run meanwhile.
     """
     present: dict[str, int] = {}
     for rel in CONTENT_PATHS:
@@ -375,7 +386,12 @@ def feed_from_disk(
     done = 0
     if progress is not None:
         progress(0, total)
-    for rel, size in present.items():
+    order = sorted(present.items(), key=lambda item: item[0] == METRICS)  # stable: metrics last
+    hook = before_metrics
+    for rel, size in order:
+        if rel == METRICS and hook is not None:
+            hook()
+            hook = None
         try:
             fd = os.open(root / rel, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except OSError:
@@ -402,6 +418,8 @@ def feed_from_disk(
                     progress(done, max(total, done))
         checker.end_file(rel, complete=ok, size=fed)
         present[rel] = fed
+    if hook is not None:
+        hook()
     return present
 
 

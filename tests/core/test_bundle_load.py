@@ -148,3 +148,38 @@ def test_max_parse_bytes_skips_big_files(tmp_path: Path) -> None:
     big = [f for f in bundle.findings if f.code == "FILE_TOO_LARGE"]
     assert [f.path for f in big] == ["metrics.ndjson"] and big[0].found == 460000
     assert len(bundle.metrics) == 0 and len(bundle.spans) == 226
+
+
+@pytest.mark.parametrize("name", ["rich", "minimal", "rich_truncated", "nonfinite"])
+def test_preview_before_metrics_shares_everything_but_metrics(name: str, tmp_path: Path) -> None:
+    """The viewer shows a run before its metrics are read: one preview, then the full bundle."""
+    from swarmview.core.bundle import same_except_metrics
+
+    root = copy_fixture(name, tmp_path)
+    before = snapshot_tree(root)
+    previews: list[Any] = []
+    seen_progress: list[int] = []
+    full = load_bundle(root, preview=previews.append, progress=lambda done, total: seen_progress.append(done))
+    assert len(previews) == 1
+    pre = previews[0]
+    assert pre.partial and not full.partial
+    assert len(pre.metrics.line) == 0 and pre.counts["metrics"] == 0
+    assert full.counts["metrics"] == len(full.metrics.line)
+    assert same_except_metrics(pre, full)
+    assert pre.spans is full.spans and pre.events is full.events
+    assert _same_content(full, load_bundle(root))  # asking for a preview changes nothing in the result
+    assert snapshot_tree(root) == before
+
+
+def _same_content(a: Any, b: Any) -> bool:
+    return (a.counts == b.counts and [f.message for f in a.findings] == [f.message for f in b.findings]
+            and a.upstream_load == b.upstream_load)  # fmt: skip
+
+
+def test_preview_without_metrics_file_comes_at_the_end(tmp_path: Path) -> None:
+    root = copy_fixture("minimal", tmp_path)
+    (root / "metrics.ndjson").unlink(missing_ok=True)
+    previews: list[Any] = []
+    full = load_bundle(root, preview=previews.append)
+    assert len(previews) == 1 and previews[0].partial
+    assert previews[0].counts == full.counts
