@@ -295,15 +295,18 @@ class MainWindow(QMainWindow):
         """Show the run at or above ``path``; returns at once, the window fills in as work ends."""
         self._close_session()
         self.banner.show_message("Opening…", os.fspath(path), state="working")
+        real = {name: v for name, v in self.views.items() if not isinstance(v, PlaceholderView)}
         session = RunSession(
-            path, {name: type(v).prepare for name, v in self.views.items() if not isinstance(v, PlaceholderView)},
-            self.pool, self.core, self,
+            path, {name: type(v).prepare for name, v in real.items()}, self.pool, self.core, self,
+            early=frozenset(name for name, v in real.items() if not type(v).needs_metrics),
         )
         self.session = session
         session.root_found.connect(self._on_root)
         session.open_failed.connect(self._on_open_failed)
         session.load_progress.connect(self._on_load_progress)
+        session.previewed.connect(self._on_previewed)
         session.loaded.connect(self._on_loaded)
+        session.rebound.connect(self._on_rebound)
         session.load_failed.connect(self._on_load_failed)
         session.verify_started.connect(self._on_verify_started)
         session.verify_progress.connect(self.banner.update_progress)
@@ -381,6 +384,16 @@ class MainWindow(QMainWindow):
             done, total = progress
             self.statusBar().showMessage(f"Reading the run: {int(done) * 100 // int(total)} % of {total:,} bytes")
 
+    def _on_previewed(self, bundle: Any) -> None:
+        if not self._current():
+            return
+        self.details.set_bundle(bundle)
+        self.statusBar().showMessage(f"{len(bundle.spans.line):,} spans read; reading the metrics…", 10000)
+
+    def _on_rebound(self, name: str, bundle: Any) -> None:
+        if self._current():
+            self.views[name].rebind(bundle)
+
     def _on_loaded(self, bundle: Any) -> None:
         if not self._current():
             return
@@ -394,11 +407,11 @@ class MainWindow(QMainWindow):
         self.load_error.setText(f"Could not load the run: {message}")
         self.load_error.show()
 
-    def _on_prepared(self, name: str, prepared: object) -> None:
-        if not self._current() or self.bundle is None:
+    def _on_prepared(self, name: str, bundle: Any, prepared: object) -> None:
+        if not self._current():
             return
         try:
-            self.views[name].set_data(self.bundle, prepared)
+            self.views[name].set_data(bundle, prepared)
             if self.report is not None:
                 self.views[name].set_report(self.report)
         except Exception as exc:

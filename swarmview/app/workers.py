@@ -213,15 +213,18 @@ class RunSession(QObject):
     root_found = Signal(object)  # Path
     open_failed = Signal(str)  # not a bundle, core missing, …
     load_progress = Signal(object)
+    previewed = Signal(object)  # core Bundle marked partial: all but metrics.ndjson read
     loaded = Signal(object)  # core Bundle
     load_failed = Signal(str)
     verify_started = Signal()
     verify_progress = Signal(object)  # core Progress
     verified = Signal(object, object)  # Report, manifest sha256 (str | None)
     verify_failed = Signal(str)
-    prepared = Signal(str, object)  # view name, what its prepare() returned
+    prepared = Signal(str, object, object)  # view name, the bundle it was prepared from, what prepare() returned
+    rebound = Signal(str, object)  # view name, the full bundle: what the view shows from the preview stays valid
     prepare_failed = Signal(str, str)  # view name, message
     idle = Signal()
+    _preview_ready = Signal(object, object)  # preview bundle, the load task (worker → GUI thread)
 
     def __init__(
         self,
@@ -230,7 +233,10 @@ class RunSession(QObject):
         pool: TaskPool,
         core: CoreAPI | None = None,
         parent: QObject | None = None,
+        early: frozenset[str] = frozenset(),
     ) -> None:
+        """``early`` names the preparers that do not read metrics: they run on the preview bundle,
+        and their result is kept for the full one when :func:`same_except_metrics` holds."""
         super().__init__(parent)
         self.path = path
         self.root: Any = None
@@ -241,6 +247,11 @@ class RunSession(QObject):
         self.core = core or CoreAPI()
         self._tasks: set[Task] = set()
         self._verify_task: Task | None = None
+        self._load_task: Task | None = None
+        self._early = early
+        self.preview: Any = None
+        self._early_done: dict[str, object] = {}  # view name → prepared from the preview
+        self._preview_ready.connect(self._on_preview)
         self._closed = False
         self.archive: Any = None  # core ExtractedArchive when the run came from an archive
         self.display_root = ""
@@ -360,12 +371,14 @@ class RunSession(QObject):
         if load is None:
             self.load_failed.emit("The bundle loader is not available in this build: " + "; ".join(self.core.missing))
         else:
-            self._run(
-                "load",
-                lambda ev: load(root, cancel=ev, progress=self._progress_sink(ev)),
-                self._on_loaded,
-                self.load_failed.emit,
-            )
+            def job(ev: threading.Event) -> Any:
+                def preview(bundle: Any) -> None:  # worker thread
+                    Task._emit(self._preview_ready, bundle, task)
+
+                kw: dict[str, Any] = {"preview": preview} if self._early else {}
+                return load(root, cancel=ev, progress=self._progress_sink(ev), **kw)
+
+            task = self._load_task = self._run("load", job, self._on_loaded, self.load_failed.emit)
         self._start_verify()
 
     def _progress_sink(self, _ev: threading.Event) -> Callable[..., None]:
@@ -400,13 +413,45 @@ class RunSession(QObject):
         self.report, digest = result
         self.verified.emit(self.report, digest)
 
+    def _on_preview(self, bundle: Any, task: Task) -> None:
+        if self._closed or task is not self._load_task or task not in self._tasks or self.bundle is not None:
+            return
+        self.preview = bundle
+        self.previewed.emit(bundle)
+        for name in self._early:
+            prepare = self._preparers.get(name)
+            if prepare is not None:
+                self._run(
+                    f"prepare {name} (preview)",
+                    lambda _ev, p=prepare: p(bundle),
+                    lambda prepared, n=name: self._on_early_prepared(n, prepared),
+                    lambda message, n=name: self.prepare_failed.emit(n, message),
+                )
+
+    def _on_early_prepared(self, name: str, prepared: object) -> None:
+        self._early_done[name] = prepared
+        if self.bundle is None:
+            self.prepared.emit(name, self.preview, prepared)
+        elif self._keeps_preview():  # the full run arrived first and left this view to the preview's work
+            self.prepared.emit(name, self.bundle, prepared)
+
+    def _keeps_preview(self) -> bool:
+        from swarmview.core.bundle import same_except_metrics
+
+        return self.preview is not None and self.bundle is not None and same_except_metrics(self.preview, self.bundle)
+
     def _on_loaded(self, bundle: Any) -> None:
         self.bundle = bundle
         self.loaded.emit(bundle)
+        keep = self._keeps_preview()
         for name, prepare in self._preparers.items():
+            if keep and name in self._early:
+                if name in self._early_done:
+                    self.rebound.emit(name, bundle)
+                continue  # else its preview prepare is still running and will deliver for this bundle
             self._run(
                 f"prepare {name}",
                 lambda _ev, p=prepare: p(bundle),
-                lambda prepared, n=name: self.prepared.emit(n, prepared),
+                lambda prepared, n=name: self.prepared.emit(n, bundle, prepared),
                 lambda message, n=name: self.prepare_failed.emit(n, message),
             )

@@ -353,7 +353,7 @@ def same_except_metrics(a: Bundle, b: Bundle) -> bool:
     and counts): a view prepared from one shows the other as well (the viewer shows the run before its
     metrics are read, then keeps what it showed)."""
     return (a.root == b.root and a.spans is b.spans and a.events is b.events and a.graph == b.graph
-            and a.run == b.run and a.registry == b.registry and a.lineage == b.lineage
+            and a.run == b.run and a.manifest == b.manifest and a.registry == b.registry and a.lineage == b.lineage
             and a.materializations == b.materializations and a.unsafe_nodes == b.unsafe_nodes
             and a.untrusted_datasets == b.untrusted_datasets and a.artifacts == b.artifacts)  # fmt: skip
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -296,3 +297,68 @@ def test_export_and_refinalize_open_from_the_window(qtbot, window, rich_copy) ->
     dialog.reject()
     window.close_run()
     assert not window.export_action.isEnabled()
+
+
+def test_views_without_metrics_fill_from_the_preview_and_keep_it(qtbot, window, rich_copy, monkeypatch) -> None:
+    """Timeline, graph, datasets and artifacts are filled from the run read without its metrics;
+    when the full run arrives they keep what they show (and the user's zoom); the others are filled
+    from the full run only."""
+    calls: dict[str, list[tuple[str, bool]]] = {}
+    for name, view in window.views.items():
+        orig_set, orig_rebind = view.set_data, view.rebind
+
+        def set_data(bundle, prepared, _n=name, _o=orig_set) -> None:
+            calls.setdefault(_n, []).append(("set_data", bool(bundle.partial)))
+            _o(bundle, prepared)
+
+        def rebind(bundle, _n=name, _o=orig_rebind) -> None:
+            calls.setdefault(_n, []).append(("rebind", bool(bundle.partial)))
+            _o(bundle)
+
+        monkeypatch.setattr(view, "set_data", set_data)
+        monkeypatch.setattr(view, "rebind", rebind)
+    real_load = window.core.load_bundle
+
+    def slow_metrics_load(root, **kw):  # the metrics take a while, as in a big run
+        preview = kw.pop("preview")
+
+        def late(bundle) -> None:
+            preview(bundle)
+            time.sleep(1.0)
+
+        return real_load(root, preview=late, **kw)
+
+    monkeypatch.setattr(window.core, "load_bundle", slow_metrics_load)
+    open_and_settle(qtbot, window, rich_copy)
+    early = {n for n, v in window.views.items() if not type(v).needs_metrics}
+    assert early == {"timeline", "graph", "datasets", "artifacts"}
+    for name in window.views:
+        if name in early:
+            assert calls[name] == [("set_data", True), ("rebind", False)], name
+            if hasattr(window.views[name], "bundle"):
+                assert window.views[name].bundle is window.bundle, name
+        else:
+            assert calls[name] == [("set_data", False)], name
+    assert not window.bundle.partial and window.session.preview.partial
+    assert window.views["timeline"].bundle.spans is window.session.preview.spans
+
+
+def test_a_full_run_arriving_before_the_preview_views_is_shown_once(qtbot, window, rich_copy, monkeypatch) -> None:
+    """Without a delay the order of preview and full run is up to the threads; either way each view
+    gets one set_data, and every view ends bound to the full run."""
+    counts: dict[str, int] = {}
+    for name, view in window.views.items():
+        orig = view.set_data
+
+        def set_data(bundle, prepared, _n=name, _o=orig) -> None:
+            counts[_n] = counts.get(_n, 0) + 1
+            _o(bundle, prepared)
+
+        monkeypatch.setattr(view, "set_data", set_data)
+    for _ in range(3):
+        counts.clear()
+        open_and_settle(qtbot, window, rich_copy)
+        assert counts == dict.fromkeys(window.views, 1)
+        for name, view in window.views.items():
+            if hasattr(view, "bundle"):
+                assert view.bundle is window.bundle, name

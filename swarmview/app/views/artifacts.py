@@ -89,6 +89,7 @@ def load_preview(root: str, rel: str, cancel: threading.Event | None = None) -> 
 
 class ArtifactsView(RunView):
     view_name = "artifacts"
+    needs_metrics = False
     title = "Artifacts"
 
     def __init__(self, bus: SelectionBus, parent: QWidget | None = None) -> None:

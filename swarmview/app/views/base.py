@@ -108,6 +108,9 @@ class RunView(QWidget):
     title: ClassVar[str] = ""
     #: bundle-relative files this view shows; the shell marks the tab when one of them is damaged.
     source_files: ClassVar[tuple[str, ...]] = ()
+    #: False when ``prepare`` reads nothing from metrics.ndjson: the view is filled from the preview
+    #: of the run (everything else read) while the metrics are still being read.
+    needs_metrics: ClassVar[bool] = True
 
     def __init__(self, bus: SelectionBus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +124,12 @@ class RunView(QWidget):
 
     def set_data(self, bundle: Any, prepared: object) -> None:
         """Show ``bundle`` (GUI thread, fast: the heavy part ran in ``prepare``)."""
+
+    def rebind(self, bundle: Any) -> None:
+        """The full run replaced the preview this view was filled from, with the same data for it: keep
+        what is shown (and the user's zoom and selection), read from ``bundle`` from now on."""
+        if hasattr(self, "bundle"):
+            self.bundle = bundle
 
     def set_report(self, report: Any | None) -> None:
         """Verification result (for damage marks); None while it (re)runs."""

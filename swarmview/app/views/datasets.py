@@ -62,6 +62,7 @@ class DatasetsView(RunView):
         "datasets/registry.json", "datasets/registry_updates.ndjson", "datasets/lineage.json",
         "datasets/lineage_edges.ndjson", "datasets/materializations.ndjson", "datasets/snapshot_pair_commit.json",
     )
+    needs_metrics = False
 
     def __init__(self, bus: SelectionBus, parent: QWidget | None = None) -> None:
         super().__init__(bus, parent)

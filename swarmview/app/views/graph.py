@@ -177,6 +177,7 @@ class GraphView(RunView):
     view_name: ClassVar[str] = "graph"
     title: ClassVar[str] = "Graph"
     source_files: ClassVar[tuple[str, ...]] = ("graph.json", "datasets/registry.json")
+    needs_metrics: ClassVar[bool] = False
 
     def __init__(self, bus: SelectionBus, parent: QWidget | None = None) -> None:
         super().__init__(bus, parent)

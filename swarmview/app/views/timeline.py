@@ -104,6 +104,7 @@ class TimelineView(RunView):
     view_name: ClassVar[str] = "timeline"
     title: ClassVar[str] = "Timeline"
     source_files: ClassVar[tuple[str, ...]] = ("spans.ndjson", "events.ndjson")
+    needs_metrics: ClassVar[bool] = False
 
     _search_done = Signal(int, object)  # generation, bool mask per span row (from a worker thread)
     _node_rows_done = Signal(int, object)  # generation, span rows of the selected node (from a worker thread)
