@@ -33,7 +33,7 @@ def test_every_visible_block_owns_a_pixel_unless_covered_later(blocks) -> None:
     x1 = x0 + np.array([w for _, w in blocks])
     owner = owner_rows(x0, x1, np.zeros(len(blocks), np.int64), 1, 200)[0]
     for i in range(len(blocks)):
-        if x1[i] < 0 or x0[i] > 200:
+        if x1[i] < 0 or x0[i] >= 200:  # pixels cover [0, 200): a block starting at 200 is off-screen
             continue
         lo = int(min(max(np.floor(x0[i]), 0), 199))
         hi = int(min(max(np.ceil(x1[i]), lo + 1), 200))
