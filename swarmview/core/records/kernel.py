@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-__all__ = ["KIND_CODES", "KernelOut", "groups", "scan"]
+__all__ = ["KIND_CODES", "KernelOut", "groups", "scan", "series_keys"]
 
 KIND_CODES = {"spans": 0, "events": 1, "metrics": 2}
 
@@ -452,3 +452,67 @@ def scan(kind: str, block: bytes) -> KernelOut:
                      unit_hash[:m], blob[: max(bp - 1, 0)].tobytes(), starts[: m + 1],
                      values[: max(vp - 1, 0)].tobytes(), nums[: max(npos - 1, 0)].tobytes(), kpos[:kp],
                      khash[:kp])  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def series_keys(chunk, starts, names, h1, h2, step, flag, row0):
+    """Metric series identity of rows ``row0 + k`` whose attribute texts start at ``starts[k]`` in
+    ``chunk`` (the last one runs to its end): two hashes of (name, the text without its integer
+    ``"step"`` entry), the step, and a flag (0 no integer step, 1 step read, 2 a step too long for
+    int64: the caller reads that run in Python). The same text surgery as ``series._split_step``."""
+    n = len(starts)
+    size = len(chunk)
+    for k in range(n):
+        a = starts[k]
+        e = starts[k + 1] - 1 if k + 1 < n else size
+        r = row0 + k
+        p = -1
+        b = -1
+        v = 0
+        f = 0
+        j = a
+        while j + 7 <= e:
+            if (chunk[j] == 34 and chunk[j + 1] == 115 and chunk[j + 2] == 116 and chunk[j + 3] == 101
+                    and chunk[j + 4] == 112 and chunk[j + 5] == 34 and chunk[j + 6] == 58):  # "step":
+                q = j + 7
+                neg = q < e and chunk[q] == 45
+                if neg:
+                    q += 1
+                d0 = q
+                while q < e and 48 <= chunk[q] <= 57:
+                    q += 1
+                if q > d0 and q < e and (chunk[q] == 44 or chunk[q] == 125):
+                    p = j
+                    b = q
+                    if q - d0 > 18:
+                        f = 2
+                    else:
+                        f = 1
+                        for t in range(d0, q):
+                            v = v * 10 + (chunk[t] - 48)
+                        if neg:
+                            v = -v
+                    break
+            j += 1
+        x1 = _FNV1 ^ (np.uint64(names[r]) * _P2)
+        x2 = _FNV2 + np.uint64(names[r])
+        if p < 0:
+            s1, e1, s2, e2 = a, e, e, e
+        elif chunk[b] == 44:
+            s1, e1, s2, e2 = a, p, b + 1, e
+        elif chunk[p - 1] == 44:
+            s1, e1, s2, e2 = a, p - 1, b, e
+        else:
+            s1, e1, s2, e2 = a, p, b, e
+        for t in range(s1, e1):
+            c = np.uint64(chunk[t])
+            x1 = (x1 ^ c) * _P1
+            x2 = (x2 + c + np.uint64(1)) * _P2
+        for t in range(s2, e2):
+            c = np.uint64(chunk[t])
+            x1 = (x1 ^ c) * _P1
+            x2 = (x2 + c + np.uint64(1)) * _P2
+        h1[r] = x1 ^ np.uint64((e1 - s1) + (e2 - s2))
+        h2[r] = x2
+        step[r] = v
+        flag[r] = f

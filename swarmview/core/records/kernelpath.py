@@ -19,7 +19,7 @@ import orjson
 
 from .fastpath import FileState, Interner, Prepared
 
-__all__ = ["MIN_BLOCK_BYTES", "available", "scan_block", "warm_up"]
+__all__ = ["MIN_BLOCK_BYTES", "available", "kernel_module", "scan_block", "warm_up"]
 
 #: Blocks smaller than this take the other paths (small files never load numba).
 MIN_BLOCK_BYTES = 256 << 10
@@ -39,6 +39,11 @@ def _kernel() -> ModuleType | None:
 
 def available() -> bool:
     return _kernel() is not None
+
+
+def kernel_module() -> ModuleType | None:
+    """The compiled kernel module, or None without numba."""
+    return _kernel()
 
 
 def warm_up() -> bool:

@@ -95,6 +95,33 @@ def _identities_loop(
     return series_of, has_step, step_vals, ident
 
 
+#: tables at least this long get their series identities from the compiled kernel when it is there
+KERNEL_MIN_ROWS = 50_000
+
+
+def _identities_kernel(table: MetricTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[tuple[int, bytes], int]] | None:
+    """What :func:`_identities_loop` returns, from the kernel (:func:`kernel.series_keys`): one pass over
+    the attribute text without a Python object per point; None without the kernel or for a step too
+    long for int64."""
+    from .kernelpath import kernel_module
+
+    kernel = kernel_module()
+    if kernel is None:
+        return None
+    n = len(table)
+    h1, h2 = np.empty(n, np.uint64), np.empty(n, np.uint64)
+    step, flag = np.zeros(n, np.int64), np.zeros(n, np.uint8)
+    names = np.ascontiguousarray(table.name, dtype=np.int64)
+    for chunk, row0, starts in table.attrs.chunks():
+        kernel.series_keys(np.frombuffer(chunk, np.uint8), starts.astype(np.int64), names, h1, h2, step, flag, row0)
+    if (flag == 2).any():
+        return None
+    first, series_of = kernel.groups(h1, h2)
+    names_l = table.name.tolist()
+    ident = {(names_l[r], _split_step(table.attrs.text(r))[0]): s for s, r in enumerate(first.tolist())}
+    return series_of, flag == 1, step, ident
+
+
 def metric_series(table: MetricTable) -> list[Series]:
     """All series of a metrics table in order of first appearance (file order of points kept).
 
@@ -105,9 +132,12 @@ def metric_series(table: MetricTable) -> list[Series]:
     n = len(table)
     if n == 0:
         return []
-    names = table.name.tolist()
-    texts = table.attrs.texts()
-    series_of, has_step, step_vals, ident = _identities_loop(names, texts)
+    got = _identities_kernel(table) if n >= KERNEL_MIN_ROWS else None
+    if got is None:
+        series_of, has_step, step_list, ident = _identities_loop(table.name.tolist(), table.attrs.texts())
+        step_vals: Any = step_list
+    else:
+        series_of, has_step, step_vals, ident = got
     order = np.argsort(series_of, kind="stable")
     bounds = np.searchsorted(series_of[order], np.arange(len(ident) + 1))
     out: list[Series] = []
@@ -118,9 +148,12 @@ def metric_series(table: MetricTable) -> list[Series]:
         akey = _json_key(attrs)
         name = table.names[name_code]
         if has_step[rows].all():
-            st = [step_vals[r] for r in rows.tolist()]
-            big = any(v > 2**63 - 1 or v < -(2**63) for v in st)
-            x = np.array(st, np.float64 if big else np.int64)
+            if isinstance(step_vals, np.ndarray):
+                x = step_vals[rows]
+            else:
+                st = [step_vals[r] for r in rows.tolist()]
+                big = any(v > 2**63 - 1 or v < -(2**63) for v in st)
+                x = np.array(st, np.float64 if big else np.int64)
             x_kind: XKind = "step"
         else:
             t = ts[rows]

@@ -88,6 +88,11 @@ class AttrColumn:
             out.extend(chunk[x:y] for x, y in zip(offsets, ends, strict=True))
         return out
 
+    def chunks(self) -> list[tuple[bytes, int, np.ndarray]]:
+        """(text chunk, its first row, the offsets of its rows in it): for scanning the text in bulk."""
+        first = self._first.tolist()
+        return [(chunk, first[c], self._starts[first[c] : first[c + 1]]) for c, chunk in enumerate(self._chunks)]
+
     def column(self, key: str) -> list[AttrValue | None]:
         """The value of ``key`` in every row (None where absent)."""
         return [a.get(key) for a in self.all()]
