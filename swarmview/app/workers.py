@@ -248,6 +248,7 @@ class RunSession(QObject):
         self._tasks: set[Task] = set()
         self._verify_task: Task | None = None
         self._load_task: Task | None = None
+        self._verify_deferred = False
         self._early = early
         self.preview: Any = None
         self._early_done: dict[str, object] = {}  # view name → prepared from the preview
@@ -315,6 +316,7 @@ class RunSession(QObject):
         """Start verification again (the old task, if any, is cancelled and its result ignored)."""
         if self.root is None or self._closed:
             return
+        self._verify_deferred = False
         old = self._verify_task
         if old is not None:
             old.cancel()
@@ -364,6 +366,8 @@ class RunSession(QObject):
         self.open_failed.emit(message.split(": ", 1)[1] if message.startswith("find root: ") else message)
 
     def _on_root(self, root: Any) -> None:
+        """Load, and verify once the run is on screen: right after the preview (or the load, or its
+        failure) so verifying, which reads the same files, does not slow the first view of a big run."""
         self.root = root
         self.display_root = self.archive.display_root if self.archive is not None else str(root)
         self.root_found.emit(root)
@@ -378,7 +382,9 @@ class RunSession(QObject):
                 kw: dict[str, Any] = {"preview": preview} if self._early else {}
                 return load(root, cancel=ev, progress=self._progress_sink(ev), **kw)
 
-            task = self._load_task = self._run("load", job, self._on_loaded, self.load_failed.emit)
+            task = self._load_task = self._run("load", job, self._on_loaded, self._on_load_failed)
+            self._verify_deferred = True
+            return
         self._start_verify()
 
     def _progress_sink(self, _ev: threading.Event) -> Callable[..., None]:
@@ -413,10 +419,20 @@ class RunSession(QObject):
         self.report, digest = result
         self.verified.emit(self.report, digest)
 
+    def _start_deferred_verify(self) -> None:
+        if self._verify_deferred and not self._closed:
+            self._verify_deferred = False
+            self._start_verify()
+
+    def _on_load_failed(self, message: str) -> None:
+        self.load_failed.emit(message)
+        self._start_deferred_verify()
+
     def _on_preview(self, bundle: Any, task: Task) -> None:
         if self._closed or task is not self._load_task or task not in self._tasks or self.bundle is not None:
             return
         self.preview = bundle
+        self._start_deferred_verify()
         self.previewed.emit(bundle)
         for name in self._early:
             prepare = self._preparers.get(name)
@@ -443,6 +459,7 @@ class RunSession(QObject):
     def _on_loaded(self, bundle: Any) -> None:
         self.bundle = bundle
         self.loaded.emit(bundle)
+        self._start_deferred_verify()
         keep = self._keeps_preview()
         for name, prepare in self._preparers.items():
             if keep and name in self._early:
