@@ -11,10 +11,19 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
 MAX_DEPTH = 256  # deeper chains (or parent cycles) stop here and are marked as orphans
+KERNEL_MIN_SPANS = 50_000  # from this many spans parents are found by the compiled kernel when present
+
+
+def _kernel() -> ModuleType | None:
+    """The optional compiled module (records/kernel.py), None without numba."""
+    from swarmview.core.records.kernelpath import kernel_module
+
+    return kernel_module()
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,10 @@ def span_nesting(trace: np.ndarray, span_id: np.ndarray, parent_id: np.ndarray) 
     pid = parent_id.astype(np.uint64, copy=False)
     has_parent = pid != 0
     parent_row = np.full(n, -1, dtype=np.int64)
-    if n and has_parent.any():
+    kernel = _kernel() if n >= KERNEL_MIN_SPANS else None
+    if kernel is not None and has_parent.any():
+        parent_row = kernel.parent_rows(trace64, np.ascontiguousarray(sid), np.ascontiguousarray(pid))
+    elif n and has_parent.any():
         # One uint64 key per (trace, id): the id mixed with the trace code. Matches are verified on both
         # columns, so a key collision can only send a lookup to the exact (slow) path, never mislink it.
         mix = np.uint64(0x9E3779B97F4A7C15)
@@ -50,7 +62,10 @@ def span_nesting(trace: np.ndarray, span_id: np.ndarray, parent_id: np.ndarray) 
         order = np.argsort(key_span, kind="stable")  # stable: a duplicate id resolves to its first row
         sorted_keys = key_span[order]
         q = np.flatnonzero(has_parent)
-        pos = np.minimum(np.searchsorted(sorted_keys, key_parent[q], side="left"), n - 1)
+        q_order = np.argsort(key_parent[q])  # sorted queries: searchsorted walks memory in order
+        pos = np.empty(len(q), np.int64)
+        pos[q_order] = np.searchsorted(sorted_keys, key_parent[q][q_order], side="left")
+        np.minimum(pos, n - 1, out=pos)
         cand = order[pos]
         same_key = sorted_keys[pos] == key_parent[q]
         found = same_key & (sid[cand] == pid[q]) & (trace64[cand] == trace64[q])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -183,3 +184,27 @@ def test_parent_lookup_survives_key_collisions() -> None:
     assert nest.parent_row.tolist() == [-1, -1, 1]
     assert nest.depth.tolist() == [0, 0, 1]
     assert not nest.orphan.any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 12), st.integers(0, 12)), max_size=80))
+def test_kernel_and_numpy_parent_lookups_agree(rows) -> None:
+    """The compiled hash join gives the parents of the numpy sort-and-search, duplicates, cycles,
+    orphans and all (span id 0 means none)."""
+    from swarmview.core import lod
+
+    if lod._kernel() is None:
+        pytest.skip("numba not installed")
+    trace = np.array([t for t, _, _ in rows], np.int32)
+    sid = np.array([s for _, s, _ in rows], np.uint64)
+    pid = np.array([p for _, _, p in rows], np.uint64)
+    saved = lod.KERNEL_MIN_SPANS
+    try:
+        lod.KERNEL_MIN_SPANS = 1 << 62
+        a = lod.span_nesting(trace, sid, pid)
+        lod.KERNEL_MIN_SPANS = 0
+        b = lod.span_nesting(trace, sid, pid)
+    finally:
+        lod.KERNEL_MIN_SPANS = saved
+    assert a.parent_row.tolist() == b.parent_row.tolist()
+    assert a.depth.tolist() == b.depth.tolist() and a.orphan.tolist() == b.orphan.tolist()

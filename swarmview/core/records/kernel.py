@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-__all__ = ["KIND_CODES", "KernelOut", "groups", "scan", "series_keys"]
+__all__ = ["KIND_CODES", "KernelOut", "groups", "parent_rows", "scan", "series_keys"]
 
 KIND_CODES = {"spans": 0, "events": 1, "metrics": 2}
 
@@ -516,3 +516,42 @@ def series_keys(chunk, starts, names, h1, h2, step, flag, row0):
         h2[r] = x2
         step[r] = v
         flag[r] = f
+
+
+@njit(cache=True, nogil=True)
+def parent_rows(trace, sid, pid):
+    """Row of each span's parent within its trace (-1 when none or unknown): a hash join on
+    (trace, span id); a duplicate id resolves to its first row, as in ``lod.span_nesting``."""
+    n = len(sid)
+    cap = 16
+    while cap < 2 * n:
+        cap *= 2
+    mask = np.uint64(cap - 1)
+    table = np.full(cap, -1, np.int64)
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    for r in range(n):
+        key = sid[r] ^ (np.uint64(trace[r]) * mix)
+        h = np.int64(((key ^ (key >> np.uint64(31))) * _P1) & mask)
+        while True:
+            q = table[h]
+            if q < 0:
+                table[h] = r
+                break
+            if sid[q] == sid[r] and trace[q] == trace[r]:
+                break  # keep the first row of a duplicate id
+            h = (h + 1) & (cap - 1)
+    out = np.full(n, -1, np.int64)
+    for r in range(n):
+        if pid[r] == 0:
+            continue
+        key = pid[r] ^ (np.uint64(trace[r]) * mix)
+        h = np.int64(((key ^ (key >> np.uint64(31))) * _P1) & mask)
+        while True:
+            q = table[h]
+            if q < 0:
+                break
+            if sid[q] == pid[r] and trace[q] == trace[r]:
+                out[r] = q
+                break
+            h = (h + 1) & (cap - 1)
+    return out
