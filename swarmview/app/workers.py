@@ -366,8 +366,9 @@ class RunSession(QObject):
         self.open_failed.emit(message.split(": ", 1)[1] if message.startswith("find root: ") else message)
 
     def _on_root(self, root: Any) -> None:
-        """Load, and verify once the run is on screen: right after the preview (or the load, or its
-        failure) so verifying, which reads the same files, does not slow the first view of a big run."""
+        """Load, and verify once the run is on screen: when the views filled from the preview are
+        prepared (or the load ends, or fails), so verifying, which reads the same files, does not slow
+        the first view of a big run."""
         self.root = root
         self.display_root = self.archive.display_root if self.archive is not None else str(root)
         self.root_found.emit(root)
@@ -432,7 +433,6 @@ class RunSession(QObject):
         if self._closed or task is not self._load_task or task not in self._tasks or self.bundle is not None:
             return
         self.preview = bundle
-        self._start_deferred_verify()
         self.previewed.emit(bundle)
         for name in self._early:
             prepare = self._preparers.get(name)
@@ -446,6 +446,8 @@ class RunSession(QObject):
 
     def _on_early_prepared(self, name: str, prepared: object) -> None:
         self._early_done[name] = prepared
+        if self._early_done.keys() >= self._early & self._preparers.keys():
+            self._start_deferred_verify()  # the preview is on screen
         if self.bundle is None:
             self.prepared.emit(name, self.preview, prepared)
         elif self._keeps_preview():  # the full run arrived first and left this view to the preview's work
