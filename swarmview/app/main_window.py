@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -315,7 +315,9 @@ class MainWindow(QMainWindow):
         session.prepared.connect(self._on_prepared)
         session.prepare_failed.connect(self._on_prepare_failed)
         session.idle.connect(self._on_idle)
-        session.start()
+        # after the events already queued (the first paint of a window just shown): the workers would
+        # otherwise take the interpreter from it while it builds its first frame
+        QTimer.singleShot(0, session, session.start)
 
     def reload(self) -> None:
         if self.session is not None:

@@ -259,6 +259,8 @@ class RunSession(QObject):
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
+        if self._closed:  # replaced before its (queued) start ran
+            return
         finder = self.core.find_bundle_root
         if finder is None:
             self._fail_open("This build of swarmview cannot open runs: " + "; ".join(self.core.missing))
