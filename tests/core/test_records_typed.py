@@ -59,6 +59,9 @@ class _Modes:
         if HAVE_KERNEL:
             self.mp.setattr(kernelpath, "MIN_BLOCK_BYTES", 0)
             out["kernel"] = _table_state(read(kind, data, chunk=chunk))
+            self.mp.setattr(kernelpath, "PARALLEL_MIN_BYTES", 0)  # every block in two halves, two threads
+            out["kernel, two threads"] = _table_state(read(kind, data, chunk=chunk))
+            self.mp.setattr(kernelpath, "PARALLEL_MIN_BYTES", 1 << 62)
         self.mp.setattr(kernelpath, "MIN_BLOCK_BYTES", 1 << 62)
         out["typed"] = _table_state(read(kind, data, chunk=chunk))
         self.mp.setattr(ndjson, "decode_block", lambda *a: None)
@@ -99,8 +102,8 @@ def test_kernel_accepts_canonical_blocks_of_every_kind(monkeypatch):
     for kind, data in (("spans", spans), ("metrics", metrics), ("events", events)):
         r = read(kind, data)
         assert len(r.table) == 40 and not r.findings and r.slow_lines == 0
-        prep, rejected, lines = calls[-1]
-        assert (len(prep), len(rejected), lines) == (40, 0, 40), kind
+        ((prep, rejected, lines, offset),) = calls[-1]
+        assert (len(prep), len(rejected), lines, offset) == (40, 0, 40, 0), kind
 
 
 ODD_ATTRS = [

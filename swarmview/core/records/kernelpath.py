@@ -11,8 +11,10 @@ False and blocks take the typed and orjson paths, with the same results (tests c
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import orjson
@@ -23,6 +25,8 @@ __all__ = ["MIN_BLOCK_BYTES", "available", "kernel_module", "scan_block", "warm_
 
 #: Blocks smaller than this take the other paths (small files never load numba).
 MIN_BLOCK_BYTES = 256 << 10
+#: Blocks at least this big are scanned in two halves by two threads.
+PARALLEL_MIN_BYTES = 512 << 10
 _NAME_LIMIT, _UNIT_LIMIT = 256, 64  # upstream writer limits (§4.5)
 
 
@@ -147,12 +151,35 @@ def _values(text: bytes, m: int) -> tuple[np.ndarray, np.ndarray]:
     return out, valid
 
 
-def scan_block(kind: str, block: bytes, first_line: int, st: FileState) -> tuple[Prepared, np.ndarray, int]:
-    """Accepted lines of ``block`` (complete lines, the first being ``first_line``), the block
-    indices of the others (for the other paths), and the number of lines."""
+def scan_block(kind: str, block: bytes, first_line: int, st: FileState) -> list[tuple[Prepared, np.ndarray, int, int]]:
+    """The block in one or two parts (two threads scan a big block: the kernel releases the GIL),
+    each as (accepted lines, block-relative indices of the part's other lines, its line count, its
+    offset in the block); the first line of the block is ``first_line``."""
     kernel = _kernel()
     assert kernel is not None
-    out = kernel.scan(kind, block)
+    mid = block.rfind(b"\n", 0, len(block) // 2) + 1 if len(block) >= PARALLEL_MIN_BYTES and _pool() else 0
+    if mid <= 0:
+        prep, rejected, n = _assemble(kind, block, kernel.scan(kind, block), first_line, st)
+        return [(prep, rejected, n, 0)]
+    view = memoryview(block)
+    second = _pool().submit(kernel.scan, kind, view[mid:])  # type: ignore[union-attr]
+    out_a = kernel.scan(kind, view[:mid])
+    out_b = second.result()
+    a = _assemble(kind, block, out_a, first_line, st)
+    b = _assemble(kind, block, out_b, first_line + a[2], st, base=mid)
+    return [(a[0], a[1], a[2], 0), (b[0], b[1] + a[2], b[2], mid)]
+
+
+@cache
+def _pool() -> ThreadPoolExecutor | None:
+    """One helper thread for the second half of big blocks (none on a single core)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="swarmview-scan") if (os.cpu_count() or 1) > 1 else None
+
+
+def _assemble(kind: str, block: bytes, out: Any, first_line: int, st: FileState,
+              base: int = 0) -> tuple[Prepared, np.ndarray, int]:  # fmt: skip
+    """Interned, checked columns from one kernel output; ``base``: the part's offset in ``block``
+    (the kernel's text offsets are relative to the part)."""
     keep = np.ones(len(out.accepted), bool)
     if out.numbers and not _rewrite_same(out.numbers):  # rare: find the maps at fault
         keep = _maps_rewrite_same(out.blob, out.starts)
@@ -183,7 +210,7 @@ def scan_block(kind: str, block: bytes, first_line: int, st: FileState) -> tuple
                     has_end=out.has_end[keep].copy())  # fmt: skip
     else:
         cols["ts"] = u[:, 4].copy()
-    name_codes, new_names = _intern(block, out.name[keep], out.name_hash[keep], st.names)
+    name_codes, new_names = _intern(block, out.name[keep] + base, out.name_hash[keep], st.names)
     cols["name"] = name_codes
     _bound_notes(notes, "name", new_names, _NAME_LIMIT, st.names, name_codes, lines)
     if kind == "metrics":
@@ -192,7 +219,7 @@ def scan_block(kind: str, block: bytes, first_line: int, st: FileState) -> tuple
         unit_pos, unit_hash = out.unit[keep], out.unit_hash[keep]
         present = unit_pos[:, 0] >= 0
         ucodes = np.full(len(lines), -1, np.int32)
-        got, new_units = _intern(block, unit_pos[present], unit_hash[present], st.units)
+        got, new_units = _intern(block, unit_pos[present] + base, unit_hash[present], st.units)
         ucodes[present] = got
         cols["unit"] = ucodes
         _bound_notes(notes, "unit", new_units, _UNIT_LIMIT, st.units, ucodes, lines)
@@ -201,7 +228,7 @@ def scan_block(kind: str, block: bytes, first_line: int, st: FileState) -> tuple
         keys = set().union(*map(orjson.loads, texts))
     elif len(out.key_pos):
         for r in _groups(out.key_hash[:, 0], out.key_hash[:, 1])[0].tolist():
-            keys.add(block[int(out.key_pos[r, 0]) : int(out.key_pos[r, 1])].decode("utf-8"))
+            keys.add(block[base + int(out.key_pos[r, 0]) : base + int(out.key_pos[r, 1])].decode("utf-8"))
     new_keys = keys - st.attr_keys
     st.attr_keys |= new_keys
     return Prepared(lines, cols, blob, starts, {}, notes, [], new_keys), rejected, out.lines

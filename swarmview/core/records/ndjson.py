@@ -159,19 +159,23 @@ class NdjsonFile:
         """The kernel path; False (the block is left to the others) when most lines are not in
         upstream's layout, where parsing whole pieces is the faster way."""
         first = self._line + 1
-        prep, rejected, n = kernelpath.scan_block(self.kind, block, first, self._st)
-        if len(rejected) * 4 > n + 4:
+        parts = kernelpath.scan_block(self.kind, block, first, self._st)
+        n = sum(p[2] for p in parts)
+        if sum(len(p[1]) for p in parts) * 4 > n + 4:
             return False
         self._line += n
-        if len(rejected):
-            ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 0x0A)
-            starts = np.concatenate(([0], ends[:-1] + 1))
-            rej = rejected.tolist()
-            items = [(first + i, offset + int(starts[i]), block[int(starts[i]) : int(ends[i])]) for i in rej]
-            rest = self._lines_prepared(items, torn=False)
-            if rest is not None:
-                prep = merge_prepared([prep, rest])
-        self._commit(prep)
+        ends: np.ndarray | None = None
+        for prep, rejected, _, _ in parts:
+            if len(rejected):
+                if ends is None:
+                    ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 0x0A)
+                starts = np.concatenate(([0], ends[:-1] + 1))
+                items = [(first + i, offset + int(starts[i]), block[int(starts[i]) : int(ends[i])])
+                         for i in rejected.tolist()]  # fmt: skip
+                rest = self._lines_prepared(items, torn=False)
+                if rest is not None:
+                    prep = merge_prepared([prep, rest])
+            self._commit(prep)
         return True
 
     def _piece(self, block: bytes, joined: memoryview, has_cr: bool, a: int, b: int, offset: int) -> None:
