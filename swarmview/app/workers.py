@@ -249,6 +249,7 @@ class RunSession(QObject):
         self._verify_task: Task | None = None
         self._load_task: Task | None = None
         self._verify_deferred = False
+        self._pending_start = True
         self._early = early
         self.preview: Any = None
         self._early_done: dict[str, object] = {}  # view name → prepared from the preview
@@ -259,6 +260,7 @@ class RunSession(QObject):
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
+        self._pending_start = False
         if self._closed:  # replaced before its (queued) start ran
             return
         finder = self.core.find_bundle_root
@@ -298,7 +300,8 @@ class RunSession(QObject):
             self.archive = None
 
     def busy(self) -> bool:
-        return bool(self._tasks)
+        """Work is left: a task runs, or the session has not started yet (the window queues the start)."""
+        return self._pending_start or bool(self._tasks)
 
     def verifying(self) -> bool:
         return self._verify_task is not None and self._verify_task in self._tasks
@@ -306,6 +309,7 @@ class RunSession(QObject):
     def close(self) -> None:
         """Cancel this session's tasks and drop whatever they still deliver."""
         self._closed = True
+        self._pending_start = False
         for task in list(self._tasks):
             task.cancel()
         self.cleanup()

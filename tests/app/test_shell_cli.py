@@ -52,6 +52,7 @@ def test_screenshot_writes_png_offscreen(tmp_path) -> None:
     r = _run(["open", str(root / "run.json"), "--screenshot", str(out), "--view", "integrity", "--size", "1200x800"],
              tmp_path)
     assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and "failed" not in r.stderr, r.stderr  # captured after the run settled
     assert out.stat().st_size > 10_000
     assert out.stat().st_size < 300_000
     image = QImage(str(out))

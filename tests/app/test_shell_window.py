@@ -362,3 +362,15 @@ def test_a_full_run_arriving_before_the_preview_views_is_shown_once(qtbot, windo
         for name, view in window.views.items():
             if hasattr(view, "bundle"):
                 assert view.bundle is window.bundle, name
+
+
+def test_screenshot_wait_covers_the_queued_start(qtbot, window, rich_copy) -> None:
+    """open_path queues the run's start after the first paint; waiting for the run (what --screenshot
+    does) must not return before that start, the full load and verification."""
+    from swarmview.app.screenshot import wait_until_settled
+
+    window.open_path(str(rich_copy))
+    assert window.session.busy()  # not started yet, but work is pending
+    assert wait_until_settled(window, 60)
+    assert window.bundle is not None and not window.bundle.partial
+    assert window.report is not None
