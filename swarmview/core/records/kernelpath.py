@@ -36,9 +36,27 @@ def _kernel() -> ModuleType | None:
         return None
     try:
         from . import kernel
-    except Exception:  # numba absent (extra "fast"), or unable to cache (a frozen app): the other paths
+
+        _exercise(kernel)
+    except Exception:  # numba absent (extra "fast"), unable to cache (a frozen app) or to compile: other paths
         return None
     return kernel
+
+
+def _exercise(kernel: ModuleType) -> None:
+    """Call every entry point once with the argument types of real use, so that all compiling (and
+    reading numba's cache) happens here, where a failure only turns the kernel off."""
+    u64, i64 = np.uint64, np.int64
+    trace = b'"0123456789abcdef0123456789abcdef"'
+    kernel.scan("spans", b'{"schema_version":1,"trace_id":' + trace + b',"span_id":"0000000000000001",'
+                b'"parent_span_id":null,"name":"n","start_unix_nanos":1,"end_unix_nanos":2,"attrs":{"a":0.5}}\n')
+    kernel.scan("metrics", memoryview(b'{"schema_version":1,"ts_unix_nanos":1,"trace_id":' + trace + b',"span_id":null,'
+                b'"name":"m","value":0.5,"unit":null,"attrs":{}}\n'))  # fmt: skip
+    kernel.groups(np.zeros(2, u64), np.zeros(2, u64))
+    kernel.parent_rows(np.zeros(2, i64), np.array([1, 2], u64), np.array([0, 1], u64))
+    h = np.zeros(1, u64)
+    kernel.series_keys(np.frombuffer(b'{"step":1}', np.uint8), np.zeros(1, i64), np.zeros(1, i64), h, h.copy(),
+                       np.zeros(1, i64), np.zeros(1, np.uint8), 0)  # fmt: skip
 
 
 def available() -> bool:
@@ -51,17 +69,9 @@ def kernel_module() -> ModuleType | None:
 
 
 def warm_up() -> bool:
-    """Load the kernel (compiling it into numba's cache the first time, about 20 s; later loads read the
-    cache) by scanning one line of each kind; False when it is not available."""
-    kernel = _kernel()
-    if kernel is None:
-        return False
-    trace = b'"0123456789abcdef0123456789abcdef"'
-    kernel.scan("spans", b'{"schema_version":1,"trace_id":' + trace + b',"span_id":"0000000000000001",'
-                b'"parent_span_id":null,"name":"n","start_unix_nanos":1,"end_unix_nanos":2,"attrs":{"a":0.5}}\n')
-    kernel.scan("metrics", b'{"schema_version":1,"ts_unix_nanos":1,"trace_id":' + trace + b',"span_id":null,'
-                b'"name":"m","value":0.5,"unit":null,"attrs":{}}\n')
-    return True
+    """Load the kernel now (the first time after an install numba compiles it, about 20 s, into its
+    cache; later loads read the cache); False when it is not available."""
+    return _kernel() is not None
 
 
 def _groups(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
