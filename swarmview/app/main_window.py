@@ -384,7 +384,9 @@ class MainWindow(QMainWindow):
     def _on_load_progress(self, progress: Any) -> None:
         if self._current() and isinstance(progress, tuple) and len(progress) == 2 and progress[1]:
             done, total = progress
-            self.statusBar().showMessage(f"Reading the run: {int(done) * 100 // int(total)} % of {total:,} bytes")
+            text = f"Reading the run: {int(done) * 100 // int(total)} % of {total:,} bytes"
+            if text != self.statusBar().currentMessage():  # repaint only when the figure changes
+                self.statusBar().showMessage(text)
 
     def _on_previewed(self, bundle: Any) -> None:
         if not self._current():

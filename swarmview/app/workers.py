@@ -20,7 +20,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 log = logging.getLogger(__name__)
 
 #: Progress is forwarded at most this often (Orange: only on visible change, ~30 per second).
-PROGRESS_INTERVAL_S = 1 / 30
+PROGRESS_INTERVAL_S = 1 / 10  # progress bars and counters: smooth enough, and the GUI thread stays free
 
 
 class TaskSignals(QObject):

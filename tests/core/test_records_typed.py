@@ -253,3 +253,24 @@ def test_span_table_from_the_fast_paths(monkeypatch):
     r = read("spans", orjson.dumps(span(0, parent="00000000000000ff")) + b"\n")
     assert isinstance(r.table, SpanTable)
     assert r.table.parent_id.tolist() == [255]
+
+
+@pytest.mark.skipif(not HAVE_KERNEL, reason="numba not installed")
+def test_unknown_parents_found_by_the_kernel_join_equal_the_sorted_lookup(monkeypatch):
+    """F-30 on big tables goes through the kernel's hash join: same findings as the sort-and-search,
+    with parents in another trace, duplicate span ids, self-parents and unknown ids."""
+    from swarmview.core.records import assemble
+
+    other = "f" * 32
+    lines = []
+    for i in range(60):
+        parent = [None, f"{i:016x}", f"{i + 1:016x}", f"{(i * 7) % 50 + 1:016x}", "00000000000000ee"][i % 5]
+        trace = TRACE if i % 4 else other
+        lines.append(orjson.dumps(span(i % 45, parent=parent, trace=trace)))
+    data = b"\n".join(lines) + b"\n"
+    monkeypatch.setattr(assemble, "KERNEL_MIN_SPANS", 1 << 62)
+    sorted_lookup = [(f.code, f.line, f.message) for f in read("spans", data).findings]
+    monkeypatch.setattr(assemble, "KERNEL_MIN_SPANS", 0)
+    kernel_join = [(f.code, f.line, f.message) for f in read("spans", data).findings]
+    assert kernel_join == sorted_lookup
+    assert any(code == "UNKNOWN_PARENT_SPAN" for code, _, _ in kernel_join)

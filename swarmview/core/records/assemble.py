@@ -8,7 +8,10 @@ from .fastpath import FileState, Prepared
 from .notes import FileNotes
 from .tables import AttrColumn, EventTable, MetricTable, SpanTable, Table, empty_table
 
-__all__ = ["build_table", "check_parents"]
+__all__ = ["KERNEL_MIN_SPANS", "build_table", "check_parents"]
+
+#: from this many spans, parents are looked up by the compiled kernel's hash join when it is there
+KERNEL_MIN_SPANS = 50_000
 
 
 def _cat(parts: list[Prepared], key: str, dtype: type) -> np.ndarray:
@@ -87,6 +90,14 @@ def check_parents(t: SpanTable, notes: FileNotes) -> None:
     has_parent = np.flatnonzero(t.parent_id != 0)
     if not len(has_parent):
         return
+    from .kernelpath import kernel_module
+
+    kernel = kernel_module() if len(t.span_id) >= KERNEL_MIN_SPANS else None
+    if kernel is not None:  # a hash join on (trace, span id): one pass, no sort
+        rows = kernel.parent_rows(t.trace.astype(np.int64), np.ascontiguousarray(t.span_id, dtype=np.uint64),
+                                  np.ascontiguousarray(t.parent_id, dtype=np.uint64))  # fmt: skip
+        _unknown_parent_notes(t, notes, has_parent[rows[has_parent] < 0])
+        return
     order = np.argsort(t.span_id)
     sid = t.span_id[order]
     q_sid, q_trc = t.parent_id[has_parent], t.trace[has_parent]
@@ -104,8 +115,11 @@ def check_parents(t: SpanTable, notes: FileNotes) -> None:
                 found[k] = True
                 break
             j += 1
-    for k in np.flatnonzero(~found).tolist():
-        row = int(has_parent[k])
+    _unknown_parent_notes(t, notes, has_parent[~found])
+
+
+def _unknown_parent_notes(t: SpanTable, notes: FileNotes, rows: np.ndarray) -> None:
+    for row in rows.tolist():
         pid = f"{int(t.parent_id[row]):016x}"
         notes.add("UNKNOWN_PARENT_SPAN", int(t.line[row]),
                   f"parent_span_id {pid} matches no span of trace {t.trace_ids[int(t.trace[row])]}")  # fmt: skip
