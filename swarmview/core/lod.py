@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
-from types import ModuleType
 
 import numpy as np
 
+from swarmview.core.records.parents import parent_rows
+
 MAX_DEPTH = 256  # deeper chains (or parent cycles) stop here and are marked as orphans
-KERNEL_MIN_SPANS = 50_000  # from this many spans parents are found by the compiled kernel when present
-
-
-def _kernel() -> ModuleType | None:
-    """The optional compiled module (records/kernel.py), None without numba."""
-    from swarmview.core.records.kernelpath import kernel_module
-
-    return kernel_module()
 
 
 @dataclass(frozen=True)
@@ -35,49 +28,18 @@ class Nesting:
     orphan: np.ndarray  # bool: parent id set but not found in the same trace (or a parent cycle)
 
 
-def span_nesting(trace: np.ndarray, span_id: np.ndarray, parent_id: np.ndarray) -> Nesting:
+def span_nesting(trace: np.ndarray, span_id: np.ndarray, parent_id: np.ndarray,
+                 parent_row: np.ndarray | None = None) -> Nesting:  # fmt: skip
     """Depth of every span from its parent chain, looked up within its own trace.
 
-    Parents are matched on (trace, span id) with one sort and one ``searchsorted``; depth is then found
-    by walking all chains one level per numpy step, so the cost is O(n log n + n * max depth).
-    A duplicate span id resolves to its first row, which is what a reader can see first.
+    Parents come from ``parent_row`` when the reader already found them (``SpanTable.parent_row``),
+    else from :func:`records.parents.parent_rows`; depth is then found by walking all chains one level
+    per numpy step, so the cost is O(n * max depth) after the lookup.
     """
     n = int(trace.shape[0])
-    trace64 = trace.astype(np.int64, copy=False)
-    sid = span_id.astype(np.uint64, copy=False)
-    pid = parent_id.astype(np.uint64, copy=False)
-    has_parent = pid != 0
-    parent_row = np.full(n, -1, dtype=np.int64)
-    kernel = _kernel() if n >= KERNEL_MIN_SPANS else None
-    if kernel is not None and has_parent.any():
-        parent_row = kernel.parent_rows(trace64, np.ascontiguousarray(sid), np.ascontiguousarray(pid))
-    elif n and has_parent.any():
-        # One uint64 key per (trace, id): the id mixed with the trace code. Matches are verified on both
-        # columns, so a key collision can only send a lookup to the exact (slow) path, never mislink it.
-        mix = np.uint64(0x9E3779B97F4A7C15)
-        t64 = trace64.astype(np.uint64)
-        with np.errstate(over="ignore"):
-            key_span = sid ^ (t64 * mix)
-            key_parent = pid ^ (t64 * mix)
-        order = np.argsort(key_span, kind="stable")  # stable: a duplicate id resolves to its first row
-        sorted_keys = key_span[order]
-        q = np.flatnonzero(has_parent)
-        q_order = np.argsort(key_parent[q])  # sorted queries: searchsorted walks memory in order
-        pos = np.empty(len(q), np.int64)
-        pos[q_order] = np.searchsorted(sorted_keys, key_parent[q][q_order], side="left")
-        np.minimum(pos, n - 1, out=pos)
-        cand = order[pos]
-        same_key = sorted_keys[pos] == key_parent[q]
-        found = same_key & (sid[cand] == pid[q]) & (trace64[cand] == trace64[q])
-        parent_row[q[found]] = cand[found]
-        clash = np.flatnonzero(same_key & ~found)
-        if clash.size:  # rare: another (trace, id) shares the key; look the exact pair up
-            exact: dict[tuple[int, int], int] = {}
-            for r in reversed(range(n)):
-                exact[(int(trace64[r]), int(sid[r]))] = r
-            for i in clash.tolist():
-                row = int(q[i])
-                parent_row[row] = exact.get((int(trace64[row]), int(pid[row])), -1)
+    has_parent = parent_id != 0
+    parent_row = (parent_rows(trace, span_id, parent_id) if parent_row is None
+                  else np.array(parent_row, dtype=np.int64))  # a copy: cycles are cut below  # fmt: skip
     orphan = has_parent & (parent_row < 0)
     depth = np.zeros(n, dtype=np.int32)
     cur = parent_row.copy()
@@ -134,14 +96,15 @@ def build_span_lanes(
     *,
     origin: int,
     run_end: int,
+    parent_row: np.ndarray | None = None,
 ) -> SpanLanes:
     """Group spans into lanes per trace and depth; open spans are drawn up to ``run_end``.
 
     ``start``/``end`` are absolute uint64 nanoseconds; subtraction happens in integers before the
-    conversion to float so nanosecond offsets survive.
+    conversion to float so nanosecond offsets survive. ``parent_row``: the parents, when known.
     """
     n = int(trace.shape[0])
-    nest = span_nesting(trace, span_id, parent_id)
+    nest = span_nesting(trace, span_id, parent_id, parent_row)
     o = np.uint64(origin)
     rel_start = _rel(start.astype(np.uint64, copy=False), o)
     end_abs = np.where(has_end, end.astype(np.uint64, copy=False), np.uint64(max(run_end, 0)))

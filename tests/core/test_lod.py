@@ -192,19 +192,20 @@ def test_kernel_and_numpy_parent_lookups_agree(rows) -> None:
     """The compiled hash join gives the parents of the numpy sort-and-search, duplicates, cycles,
     orphans and all (span id 0 means none)."""
     from swarmview.core import lod
+    from swarmview.core.records import kernelpath, parents
 
-    if lod._kernel() is None:
+    if not kernelpath.available():
         pytest.skip("numba not installed")
     trace = np.array([t for t, _, _ in rows], np.int32)
     sid = np.array([s for _, s, _ in rows], np.uint64)
     pid = np.array([p for _, _, p in rows], np.uint64)
-    saved = lod.KERNEL_MIN_SPANS
+    saved = parents.KERNEL_MIN_SPANS
     try:
-        lod.KERNEL_MIN_SPANS = 1 << 62
+        parents.KERNEL_MIN_SPANS = 1 << 62
         a = lod.span_nesting(trace, sid, pid)
-        lod.KERNEL_MIN_SPANS = 0
+        parents.KERNEL_MIN_SPANS = 0
         b = lod.span_nesting(trace, sid, pid)
     finally:
-        lod.KERNEL_MIN_SPANS = saved
+        parents.KERNEL_MIN_SPANS = saved
     assert a.parent_row.tolist() == b.parent_row.tolist()
     assert a.depth.tolist() == b.depth.tolist() and a.orphan.tolist() == b.orphan.tolist()

@@ -259,7 +259,7 @@ def test_span_table_from_the_fast_paths(monkeypatch):
 def test_unknown_parents_found_by_the_kernel_join_equal_the_sorted_lookup(monkeypatch):
     """F-30 on big tables goes through the kernel's hash join: same findings as the sort-and-search,
     with parents in another trace, duplicate span ids, self-parents and unknown ids."""
-    from swarmview.core.records import assemble
+    from swarmview.core.records import parents
 
     other = "f" * 32
     lines = []
@@ -268,9 +268,9 @@ def test_unknown_parents_found_by_the_kernel_join_equal_the_sorted_lookup(monkey
         trace = TRACE if i % 4 else other
         lines.append(orjson.dumps(span(i % 45, parent=parent, trace=trace)))
     data = b"\n".join(lines) + b"\n"
-    monkeypatch.setattr(assemble, "KERNEL_MIN_SPANS", 1 << 62)
+    monkeypatch.setattr(parents, "KERNEL_MIN_SPANS", 1 << 62)
     sorted_lookup = [(f.code, f.line, f.message) for f in read("spans", data).findings]
-    monkeypatch.setattr(assemble, "KERNEL_MIN_SPANS", 0)
+    monkeypatch.setattr(parents, "KERNEL_MIN_SPANS", 0)
     kernel_join = [(f.code, f.line, f.message) for f in read("spans", data).findings]
     assert kernel_join == sorted_lookup
     assert any(code == "UNKNOWN_PARENT_SPAN" for code, _, _ in kernel_join)

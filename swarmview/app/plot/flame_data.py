@@ -96,7 +96,7 @@ def build_flame_data(bundle: Any) -> FlameData:
     run_end = max(highs) if highs else origin
     lanes = build_span_lanes(
         spans.trace, spans.span_id, spans.parent_id, spans.start, spans.end, spans.has_end,
-        origin=origin, run_end=run_end,
+        origin=origin, run_end=run_end, parent_row=getattr(spans, "parent_row", None),
     )
     trace_ids: list[str] = list(getattr(spans, "trace_ids", []))
     labels = [trace_ids[t] if 0 <= t < len(trace_ids) else f"trace #{t}" for t in lanes.groups]

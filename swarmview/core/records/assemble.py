@@ -6,12 +6,10 @@ import numpy as np
 
 from .fastpath import FileState, Prepared
 from .notes import FileNotes
+from .parents import parent_rows
 from .tables import AttrColumn, EventTable, MetricTable, SpanTable, Table, empty_table
 
-__all__ = ["KERNEL_MIN_SPANS", "build_table", "check_parents"]
-
-#: from this many spans, parents are looked up by the compiled kernel's hash join when it is there
-KERNEL_MIN_SPANS = 50_000
+__all__ = ["build_table", "check_parents"]
 
 
 def _cat(parts: list[Prepared], key: str, dtype: type) -> np.ndarray:
@@ -73,9 +71,10 @@ def build_table(kind: str, parts: list[Prepared], st: FileState) -> Table:
     attrs = _attrs(parts, st)
     span_id = _cat(parts, "span_id", np.uint64)
     if kind == "spans":
-        return SpanTable(trace, traces, span_id, _cat(parts, "parent_id", np.uint64), name, names,
-                         _cat(parts, "start", np.uint64), _cat(parts, "end", np.uint64),
-                         _cat(parts, "has_end", np.bool_), line, attrs)  # fmt: skip
+        parent_id = _cat(parts, "parent_id", np.uint64)
+        return SpanTable(trace, traces, span_id, parent_id, name, names, _cat(parts, "start", np.uint64),
+                         _cat(parts, "end", np.uint64), _cat(parts, "has_end", np.bool_), line, attrs,
+                         parent_rows(trace, span_id, parent_id))  # fmt: skip
     ts = _cat(parts, "ts", np.uint64)
     if kind == "events":
         return EventTable(ts, trace, traces, span_id, name, names, line, attrs)
@@ -85,41 +84,9 @@ def build_table(kind: str, parts: list[Prepared], st: FileState) -> Table:
 
 
 def check_parents(t: SpanTable, notes: FileNotes) -> None:
-    """UNKNOWN_PARENT_SPAN (F-30): a parent id that matches no span of the same trace. Vectorized:
-    spans sorted by id, each parent looked up with one ``searchsorted``, then its trace compared."""
-    has_parent = np.flatnonzero(t.parent_id != 0)
-    if not len(has_parent):
-        return
-    from .kernelpath import kernel_module
-
-    kernel = kernel_module() if len(t.span_id) >= KERNEL_MIN_SPANS else None
-    if kernel is not None:  # a hash join on (trace, span id): one pass, no sort
-        rows = kernel.parent_rows(t.trace.astype(np.int64), np.ascontiguousarray(t.span_id, dtype=np.uint64),
-                                  np.ascontiguousarray(t.parent_id, dtype=np.uint64))  # fmt: skip
-        _unknown_parent_notes(t, notes, has_parent[rows[has_parent] < 0])
-        return
-    order = np.argsort(t.span_id)
-    sid = t.span_id[order]
-    q_sid, q_trc = t.parent_id[has_parent], t.trace[has_parent]
-    q_order = np.argsort(q_sid)  # sorted queries: searchsorted then walks memory in order (3x faster)
-    pos = np.empty(len(q_sid), np.int64)
-    pos[q_order] = np.searchsorted(sid, q_sid[q_order], side="left")
-    np.minimum(pos, len(sid) - 1, out=pos)
-    hit = sid[pos] == q_sid
-    found = hit & (t.trace[order[pos]] == q_trc)
-    # the same span id in several traces: the first match may be another trace's; look around it
-    for k in np.flatnonzero(hit & ~found).tolist():
-        j = int(pos[k])
-        while j < len(sid) and sid[j] == q_sid[k]:
-            if t.trace[order[j]] == q_trc[k]:
-                found[k] = True
-                break
-            j += 1
-    _unknown_parent_notes(t, notes, has_parent[~found])
-
-
-def _unknown_parent_notes(t: SpanTable, notes: FileNotes, rows: np.ndarray) -> None:
-    for row in rows.tolist():
+    """UNKNOWN_PARENT_SPAN (F-30): a parent id that matches no span of the same trace."""
+    rows = t.parent_row if t.parent_row is not None else parent_rows(t.trace, t.span_id, t.parent_id)
+    for row in np.flatnonzero((t.parent_id != 0) & (rows < 0)).tolist():
         pid = f"{int(t.parent_id[row]):016x}"
         notes.add("UNKNOWN_PARENT_SPAN", int(t.line[row]),
                   f"parent_span_id {pid} matches no span of trace {t.trace_ids[int(t.trace[row])]}")  # fmt: skip

@@ -521,7 +521,7 @@ def series_keys(chunk, starts, names, h1, h2, step, flag, row0):
 @njit(cache=True, nogil=True)
 def parent_rows(trace, sid, pid):
     """Row of each span's parent within its trace (-1 when none or unknown): a hash join on
-    (trace, span id); a duplicate id resolves to its first row, as in ``lod.span_nesting``."""
+    (trace, span id); a duplicate id resolves to its first row, as in ``parents.parent_rows``."""
     n = len(sid)
     cap = 16
     while cap < 2 * n:

@@ -151,6 +151,7 @@ class SpanTable(_Rows):
     has_end: np.ndarray  # bool
     line: np.ndarray  # int32, 1-based
     attrs: AttrColumn
+    parent_row: np.ndarray | None = None  # int64 row of the parent in the same trace, -1 none or unknown
 
 
 @dataclass(frozen=True, eq=False)
