@@ -92,6 +92,7 @@ class _FileState:
     complete: bool = True
     os_error: tuple[str, str] | None = None
     unparsed: str | None = None
+    parsed: Any = None  # JsonFile or LogResult of a complete file: parsed once (a preview, then the result)
 
 
 class ContentChecker:
@@ -211,7 +212,9 @@ def _analyze(checker: ContentChecker) -> ContentResult:
                 ups[rel] = ul.UpstreamFile(unparsed=st.unparsed or f"{rel} could not be read through")
             continue
         if rel in SMALL_JSON:
-            jf = read_json_bytes(rel, bytes(st.buffer or b""))
+            if st.parsed is None:
+                st.parsed = read_json_bytes(rel, bytes(st.buffer or b""))
+            jf = st.parsed
             res.json_files[rel] = jf
             if rel not in (RUN, MANIFEST):
                 res.findings.extend(jf.findings)
@@ -219,7 +222,9 @@ def _analyze(checker: ContentChecker) -> ContentResult:
                 res.findings.extend(f for f in jf.findings if f.severity != "error")
             ups[rel] = ul.UpstreamFile(error=jf.upstream_error, value=jf.upstream_value, sha256=jf.sha256)
         elif rel in DATASET_LOG_TYPES:
-            log = _parse_log(rel, bytes(st.buffer or b""))
+            if st.parsed is None:
+                st.parsed = _parse_log(rel, bytes(st.buffer or b""))
+            log = st.parsed
             res.logs[rel] = log
             res.findings.extend(log.findings)
             ups[rel] = ul.UpstreamFile(error=log.upstream_error, value=[v for _, v in log.pairs])
