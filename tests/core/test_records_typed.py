@@ -102,8 +102,8 @@ def test_kernel_accepts_canonical_blocks_of_every_kind(monkeypatch):
     for kind, data in (("spans", spans), ("metrics", metrics), ("events", events)):
         r = read(kind, data)
         assert len(r.table) == 40 and not r.findings and r.slow_lines == 0
-        ((prep, rejected, lines, offset),) = calls[-1]
-        assert (len(prep), len(rejected), lines, offset) == (40, 0, 40, 0), kind
+        ((prep, rejected, lines),) = calls[-1]
+        assert (len(prep), len(rejected), lines) == (40, 0, 40), kind
 
 
 ODD_ATTRS = [

@@ -32,6 +32,7 @@ EVENT_KEYS = ("schema_version", "ts_unix_nanos", "trace_id", "span_id", "name", 
 METRIC_KEYS = ("schema_version", "ts_unix_nanos", "trace_id", "span_id", "name", "value", "unit", "attrs")
 KEYS: dict[str, tuple[str, ...]] = {"spans": SPAN_KEYS, "events": EVENT_KEYS, "metrics": METRIC_KEYS}
 
+NAME_LIMIT, UNIT_LIMIT = 256, 64  # upstream writer limits (§4.5)
 U64_MAX = (1 << 64) - 1
 U32_MAX = (1 << 32) - 1
 _NONE = type(None)
@@ -396,17 +397,9 @@ def _try_prepare(
             ucodes = np.array([-1 if u is None else st.units.add(u) for u in units], np.int32)
         else:
             ucodes, _ = st.units.encode(units)
-        new_units = st.units.values[before:]
         out["unit"] = ucodes
-        for u in new_units:
-            if len(u.encode()) > 64:
-                for i in np.flatnonzero(ucodes == st.units.codes[u]):
-                    notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]), f"unit is {len(u.encode())} bytes (upstream writer limit 64)"))
-    for nm in new_names:
-        ln = len(nm.encode())
-        if ln > 256:
-            for i in np.flatnonzero(name_codes == st.names.codes[nm]):
-                notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]), f"name is {ln} bytes (upstream writer limit 256)"))
+        bound_notes(notes, "unit", st.units.values[before:], UNIT_LIMIT, st.units, ucodes, lines)
+    bound_notes(notes, "name", new_names, NAME_LIMIT, st.names, name_codes, lines)
     if sv is not None and (int(sv.min()) != 1 or int(sv.max()) != 1):
         for i in np.flatnonzero(sv != 1):
             notes.append(("UNSUPPORTED_SCHEMA_VERSION", int(lines[i]), f"schema_version {int(sv[i])} is not supported (expected 1); read as version 1"))
@@ -415,6 +408,17 @@ def _try_prepare(
     st.attr_keys |= new_keys
     noncanonical = [(int(lines[i]), "uppercase id") for i in sorted(set(upper))]
     return Prepared(lines, out, blob, starts, overrides, notes, noncanonical, new_keys)
+
+
+def bound_notes(notes: list[tuple[str, int, str]], what: str, new: list[str], limit: int, table: Interner,
+                codes: np.ndarray, lines: np.ndarray) -> None:  # fmt: skip
+    """§4.5 bound of names and units, checked once per string (when first interned) on every row using it."""
+    for s in new:
+        size = len(s.encode())
+        if size > limit:
+            for i in np.flatnonzero(codes == table.codes[s]).tolist():
+                notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]),
+                              f"{what} is {size} bytes (upstream writer limit {limit})"))  # fmt: skip
 
 
 def _attr_bounds(col: Sequence[dict[str, Any]], starts: np.ndarray, lines: np.ndarray, long_keys: set[str],

@@ -19,19 +19,21 @@ from typing import Any
 import numpy as np
 import orjson
 
-from .fastpath import FileState, Interner, Prepared
+from .fastpath import NAME_LIMIT, UNIT_LIMIT, FileState, Interner, Prepared, bound_notes
 
-__all__ = ["MIN_BLOCK_BYTES", "available", "kernel_module", "scan_block", "warm_up"]
+__all__ = ["MIN_BLOCK_BYTES", "available", "kernel_module", "scan_block"]
 
 #: Blocks smaller than this take the other paths (small files never load numba).
 MIN_BLOCK_BYTES = 256 << 10
 #: Blocks at least this big are scanned in two halves by two threads.
 PARALLEL_MIN_BYTES = 512 << 10
-_NAME_LIMIT, _UNIT_LIMIT = 256, 64  # upstream writer limits (§4.5)
 
 
 @cache
-def _kernel() -> ModuleType | None:
+def kernel_module() -> ModuleType | None:
+    """The compiled kernel module, loaded (and, the first time after an install, compiled by numba
+    into its cache: about 20 s; later loads read the cache) on first call; None without numba, with
+    ``SWARMVIEW_NO_KERNEL=1``, or when it cannot be compiled."""
     if os.environ.get("SWARMVIEW_NO_KERNEL"):
         return None
     try:
@@ -60,23 +62,13 @@ def _exercise(kernel: ModuleType) -> None:
 
 
 def available() -> bool:
-    return _kernel() is not None
-
-
-def kernel_module() -> ModuleType | None:
-    """The compiled kernel module, or None without numba."""
-    return _kernel()
-
-
-def warm_up() -> bool:
-    """Load the kernel now (the first time after an install numba compiles it, about 20 s, into its
-    cache; later loads read the cache); False when it is not available."""
-    return _kernel() is not None
+    """Load the kernel now (see :func:`kernel_module`); False when it is not available."""
+    return kernel_module() is not None
 
 
 def _groups(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct (a, b) pairs in order of first appearance: (first row of each, group of each row)."""
-    kernel = _kernel()
+    kernel = kernel_module()
     assert kernel is not None
     return kernel.groups(np.ascontiguousarray(a), np.ascontiguousarray(b))
 
@@ -105,16 +97,6 @@ def _traces(hi: np.ndarray, lo: np.ndarray, st: FileState) -> np.ndarray:
     for k, r in enumerate(first.tolist()):
         codes[k] = st.traces.add(f"{int(hi[r]):016x}{int(lo[r]):016x}")
     return codes[inv]
-
-
-def _bound_notes(notes: list[tuple[str, int, str]], what: str, new: list[str], limit: int, table: Interner,
-                 codes: np.ndarray, lines: np.ndarray) -> None:  # fmt: skip
-    for s in new:
-        size = len(s.encode())
-        if size > limit:
-            for i in np.flatnonzero(codes == table.codes[s]).tolist():
-                notes.append(("RECORD_BOUNDS_EXCEEDED", int(lines[i]),
-                              f"{what} is {size} bytes (upstream writer limit {limit})"))  # fmt: skip
 
 
 def _rewrite_same(numbers: bytes) -> bool:
@@ -161,23 +143,22 @@ def _values(text: bytes, m: int) -> tuple[np.ndarray, np.ndarray]:
     return out, valid
 
 
-def scan_block(kind: str, block: bytes, first_line: int, st: FileState) -> list[tuple[Prepared, np.ndarray, int, int]]:
+def scan_block(kind: str, block: bytes, first_line: int, st: FileState) -> list[tuple[Prepared, np.ndarray, int]]:
     """The block in one or two parts (two threads scan a big block: the kernel releases the GIL),
-    each as (accepted lines, block-relative indices of the part's other lines, its line count, its
-    offset in the block); the first line of the block is ``first_line``."""
-    kernel = _kernel()
+    each as (accepted lines, block-relative indices of the part's other lines, its line count); the
+    first line of the block is ``first_line``."""
+    kernel = kernel_module()
     assert kernel is not None
     mid = block.rfind(b"\n", 0, len(block) // 2) + 1 if len(block) >= PARALLEL_MIN_BYTES and _pool() else 0
     if mid <= 0:
-        prep, rejected, n = _assemble(kind, block, kernel.scan(kind, block), first_line, st)
-        return [(prep, rejected, n, 0)]
+        return [_assemble(kind, block, kernel.scan(kind, block), first_line, st)]
     view = memoryview(block)
     second = _pool().submit(kernel.scan, kind, view[mid:])  # type: ignore[union-attr]
     out_a = kernel.scan(kind, view[:mid])
     out_b = second.result()
     a = _assemble(kind, block, out_a, first_line, st)
     b = _assemble(kind, block, out_b, first_line + a[2], st, base=mid)
-    return [(a[0], a[1], a[2], 0), (b[0], b[1] + a[2], b[2], mid)]
+    return [a, (b[0], b[1] + a[2], b[2])]
 
 
 @cache
@@ -222,7 +203,6 @@ def _assemble(kind: str, block: bytes, out: Any, first_line: int, st: FileState,
         cols["ts"] = u[:, 4].copy()
     name_codes, new_names = _intern(block, out.name[keep] + base, out.name_hash[keep], st.names)
     cols["name"] = name_codes
-    _bound_notes(notes, "name", new_names, _NAME_LIMIT, st.names, name_codes, lines)
     if kind == "metrics":
         assert values is not None
         cols["value"] = values
@@ -232,7 +212,8 @@ def _assemble(kind: str, block: bytes, out: Any, first_line: int, st: FileState,
         got, new_units = _intern(block, unit_pos[present] + base, unit_hash[present], st.units)
         ucodes[present] = got
         cols["unit"] = ucodes
-        _bound_notes(notes, "unit", new_units, _UNIT_LIMIT, st.units, ucodes, lines)
+        bound_notes(notes, "unit", new_units, UNIT_LIMIT, st.units, ucodes, lines)
+    bound_notes(notes, "name", new_names, NAME_LIMIT, st.names, name_codes, lines)  # after units, as the orjson path
     keys: set[str] = set()
     if texts is not None:  # lines were dropped after the kernel: the keys of the others, from their text
         keys = set().union(*map(orjson.loads, texts))

@@ -164,14 +164,14 @@ class NdjsonFile:
         if sum(len(p[1]) for p in parts) * 4 > n + 4:
             return False
         self._line += n
-        ends: np.ndarray | None = None
-        for prep, rejected, _, _ in parts:
+        bounds: tuple[list[int], list[int]] | None = None  # line starts and ends, found once if needed
+        for prep, rejected, _ in parts:
             if len(rejected):
-                if ends is None:
+                if bounds is None:
                     ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 0x0A)
-                starts = np.concatenate(([0], ends[:-1] + 1))
-                items = [(first + i, offset + int(starts[i]), block[int(starts[i]) : int(ends[i])])
-                         for i in rejected.tolist()]  # fmt: skip
+                    bounds = (np.concatenate(([0], ends[:-1] + 1)).tolist(), ends.tolist())
+                starts, ends_l = bounds
+                items = [(first + i, offset + starts[i], block[starts[i] : ends_l[i]]) for i in rejected.tolist()]
                 rest = self._lines_prepared(items, torn=False)
                 if rest is not None:
                     prep = merge_prepared([prep, rest])
