@@ -19,8 +19,9 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 log = logging.getLogger(__name__)
 
-#: Progress is forwarded at most this often (Orange: only on visible change, ~30 per second).
-PROGRESS_INTERVAL_S = 1 / 10  # progress bars and counters: smooth enough, and the GUI thread stays free
+#: Progress is forwarded at most this often: smooth enough for bars and counters, and repainting
+#: them more often takes the interpreter from the workers the progress is about.
+PROGRESS_INTERVAL_S = 1 / 10
 
 
 class TaskSignals(QObject):

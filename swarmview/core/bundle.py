@@ -275,14 +275,13 @@ def load_bundle(
     checker = ContentChecker(root_path, max_parse_bytes=max_parse_bytes, max_line_bytes=max_line_bytes)
     artifacts, artifact_errors = _list_artifacts(root_path)
 
-    def early() -> None:
-        if preview is not None:
-            preview(_assemble(root_path, root_error, checker.snapshot(), {}, artifacts, artifact_errors,
-                              partial=True))  # fmt: skip
+    def early(show: Callable[[Bundle], None]) -> Callable[[], None]:
+        return lambda: show(_assemble(root_path, root_error, checker.snapshot(), {}, artifacts, artifact_errors,
+                                      partial=True))  # fmt: skip
 
     try:
         sizes = feed_from_disk(checker, root_path, cancel=cancel, progress=progress,
-                               before_metrics=early if preview is not None else None)  # fmt: skip
+                               before_metrics=early(preview) if preview is not None else None)  # fmt: skip
     except InterruptedError:
         raise LoadCancelled(f"{root_path}: loading cancelled") from None
     return _assemble(root_path, root_error, checker.result(None), sizes, artifacts, artifact_errors)

@@ -298,7 +298,6 @@ def _scan(buf, kind, accepted, rejected, u, has_end, name, name_hash, unit, unit
         # so a field that would cross it fails, and the line is accepted only if "\n" follows its "}"
         e = size
         i = s
-        ok = True
         has_end[m] = True
         unit[m, 0] = -1
         unit[m, 1] = -1
@@ -306,7 +305,7 @@ def _scan(buf, kind, accepted, rejected, u, has_end, name, name_hash, unit, unit
         u[m, END] = 0
         v_at = -1
         v_end = -1
-        if kind == 0:
+        if kind == 0:  # the ids, then the name
             i = _hex(buf, _tok(buf, i, e, 0), e, 32, u, m, TRACE_HI)
             i = _hex(buf, _tok(buf, i, e, 1), e, 16, u, m, SPAN)
             i = _tok(buf, i, e, 2)
@@ -314,16 +313,7 @@ def _scan(buf, kind, accepted, rejected, u, has_end, name, name_hash, unit, unit
                 i += 4
             else:
                 i = _hex(buf, i, e, 16, u, m, PARENT)
-            n_at = _tok(buf, i, e, 3)
-            i = _string(buf, n_at, e, name_hash, m, True)
-            i = _uint(buf, _tok(buf, i, e, 4), e, u, m, TIME)
-            i = _tok(buf, i, e, 5)
-            if _is_null(buf, i, e):
-                i += 4
-                has_end[m] = False
-            else:
-                i = _uint(buf, i, e, u, m, END)
-        else:
+        else:  # the time and the ids, then the name
             i = _uint(buf, _tok(buf, i, e, 7), e, u, m, TIME)
             i = _hex(buf, _tok(buf, i, e, 8), e, 32, u, m, TRACE_HI)
             i = _tok(buf, i, e, 1)
@@ -332,32 +322,37 @@ def _scan(buf, kind, accepted, rejected, u, has_end, name, name_hash, unit, unit
                 u[m, SPAN] = 0
             else:
                 i = _hex(buf, i, e, 16, u, m, SPAN)
-            n_at = _tok(buf, i, e, 3)
-            i = _string(buf, n_at, e, name_hash, m, True)
-            if kind == 2:
-                v_at = _tok(buf, i, e, 9)
-                i = v_at
-                if v_at >= 0:
-                    i, _ = _number(buf, v_at, e)
-                    v_end = i
-                i = _tok(buf, i, e, 10)
-                if _is_null(buf, i, e):
-                    i += 4
-                else:
-                    u_at = i
-                    i = _string(buf, i, e, unit_hash, m, True)
-                    if i >= 0:
-                        unit[m, 0] = u_at + 1
-                        unit[m, 1] = i - 1
+        n_at = _tok(buf, i, e, 3)
+        n_end = _string(buf, n_at, e, name_hash, m, True)
+        i = n_end
+        if kind == 0:  # start and end
+            i = _uint(buf, _tok(buf, i, e, 4), e, u, m, TIME)
+            i = _tok(buf, i, e, 5)
+            if _is_null(buf, i, e):
+                i += 4
+                has_end[m] = False
+            else:
+                i = _uint(buf, i, e, u, m, END)
+        elif kind == 2:  # value and unit
+            v_at = _tok(buf, i, e, 9)
+            i = v_at
+            if v_at >= 0:
+                i, _ = _number(buf, v_at, e)
+                v_end = i
+            i = _tok(buf, i, e, 10)
+            if _is_null(buf, i, e):
+                i += 4
+            else:
+                u_at = i
+                i = _string(buf, i, e, unit_hash, m, True)
+                if i >= 0:
+                    unit[m, 0] = u_at + 1
+                    unit[m, 1] = i - 1
         a_at = _tok(buf, i, e, 6)
         a_end, kp_new, np_new = _attrs(buf, a_at, e, kpos, khash, kp, nums, npos)
-        ok = a_end >= 0 and a_end + 1 < size and buf[a_end] == 125 and buf[a_end + 1] == 10 and n_at >= 0
-        if ok:
-            name_end = n_at + 1
-            while buf[name_end] != 34:
-                name_end += 1
+        if a_end >= 0 and a_end + 1 < size and buf[a_end] == 125 and buf[a_end + 1] == 10 and n_end >= 0:
             name[m, 0] = n_at + 1
-            name[m, 1] = name_end
+            name[m, 1] = n_end - 1
             starts[m] = bp
             for k in range(a_at, a_end):
                 blob[bp] = buf[k]

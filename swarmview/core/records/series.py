@@ -117,8 +117,7 @@ def _identities_kernel(table: MetricTable) -> tuple[np.ndarray, np.ndarray, np.n
     if (flag == 2).any():
         return None
     first, series_of = kernel.groups(h1, h2)
-    names_l = table.name.tolist()
-    ident = {(names_l[r], _split_step(table.attrs.text(r))[0]): s for s, r in enumerate(first.tolist())}
+    ident = {(int(table.name[r]), _split_step(table.attrs.text(r))[0]): s for s, r in enumerate(first.tolist())}
     return series_of, flag == 1, step, ident
 
 
